@@ -1,0 +1,84 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "atproto-oauth",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ATProtoOAuth", targets: ["ATProtoOAuth"]),
+        .library(name: "ATProtoHTTP", targets: ["ATProtoHTTP"]),
+        .executable(name: "atproto-oauth", targets: ["ATProtoOAuthCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", exact: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+    ],
+    targets: [
+        // C interop only; no logic.
+        .target(
+            name: "CResolv",
+            linkerSettings: [.linkedLibrary("resolv")]
+        ),
+        .target(
+            name: "CNCurses",
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+
+        // The pure protocol core: identifiers, metadata, scopes, PKCE, DPoP, flow values, sessions.
+        .target(
+            name: "ATProtoOAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The real transport (AsyncHTTPClient) and DNS TXT (libresolv).
+        .target(
+            name: "ATProtoHTTP",
+            dependencies: [
+                "ATProtoOAuth",
+                "CResolv",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ATProtoOAuthCLI",
+            dependencies: [
+                "ATProtoOAuth",
+                "ATProtoHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "ATProtoOAuthTests",
+            dependencies: ["ATProtoOAuth"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ATProtoHTTPTests",
+            dependencies: [
+                "ATProtoHTTP",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
