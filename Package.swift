@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "ATProtoOAuth", targets: ["ATProtoOAuth"]),
         .library(name: "ATProtoHTTP", targets: ["ATProtoHTTP"]),
+        .library(name: "ATProtoDevServer", targets: ["ATProtoDevServer"]),
         .executable(name: "atproto-oauth", targets: ["ATProtoOAuthCLI"]),
     ],
     dependencies: [
@@ -56,11 +57,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A strict loopback ATProto network (PLC, PDS, authorization server, DNS) for tests and demos.
+        .target(
+            name: "ATProtoDevServer",
+            dependencies: [
+                "ATProtoOAuth",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ATProtoOAuthCLI",
             dependencies: [
                 "ATProtoOAuth",
                 "ATProtoHTTP",
+                "ATProtoDevServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -76,8 +88,14 @@ let package = Package(
             name: "ATProtoHTTPTests",
             dependencies: [
                 "ATProtoHTTP",
+                "ATProtoDevServer",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ATProtoDevServerTests",
+            dependencies: ["ATProtoDevServer", "ATProtoHTTP"],
             swiftSettings: swiftSettings
         ),
     ]
