@@ -13,6 +13,10 @@ let package = Package(
         .library(name: "ATProtoOAuth", targets: ["ATProtoOAuth"]),
         .library(name: "ATProtoHTTP", targets: ["ATProtoHTTP"]),
         .library(name: "ATProtoDevServer", targets: ["ATProtoDevServer"]),
+        .library(name: "ATProtoDiscovery", targets: ["ATProtoDiscovery"]),
+        .library(name: "ATProtoOAuthLogin", targets: ["ATProtoOAuthLogin"]),
+        .library(name: "AccountStore", targets: ["AccountStore"]),
+        .library(name: "AccountsTUI", targets: ["AccountsTUI"]),
         .executable(name: "atproto-oauth", targets: ["ATProtoOAuthCLI"]),
     ],
     dependencies: [
@@ -57,6 +61,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Handle → DID → document → PDS → resource metadata → authorization server, as step events.
+        .target(
+            name: "ATProtoDiscovery",
+            dependencies: ["ATProtoOAuth"],
+            swiftSettings: swiftSettings
+        ),
+        // Loopback listener + browser + PAR + callback + token exchange.
+        .target(
+            name: "ATProtoOAuthLogin",
+            dependencies: [
+                "ATProtoOAuth",
+                "ATProtoDiscovery",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Multi-account persistence: one 0600 file per DID, atomic writes, flock.
+        .target(
+            name: "AccountStore",
+            dependencies: ["ATProtoOAuth"],
+            swiftSettings: swiftSettings
+        ),
+        // The ncurses front end: Model → update(Event) → view(Screen).
+        .target(
+            name: "AccountsTUI",
+            dependencies: ["ATProtoOAuth", "CNCurses"],
+            swiftSettings: swiftSettings
+        ),
         // A strict loopback ATProto network (PLC, PDS, authorization server, DNS) for tests and demos.
         .target(
             name: "ATProtoDevServer",
@@ -73,6 +105,10 @@ let package = Package(
                 "ATProtoOAuth",
                 "ATProtoHTTP",
                 "ATProtoDevServer",
+                "ATProtoDiscovery",
+                "ATProtoOAuthLogin",
+                "AccountStore",
+                "AccountsTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -96,6 +132,22 @@ let package = Package(
         .testTarget(
             name: "ATProtoDevServerTests",
             dependencies: ["ATProtoDevServer", "ATProtoHTTP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ATProtoDiscoveryTests",
+            dependencies: ["ATProtoDiscovery", "ATProtoDevServer", "ATProtoHTTP"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccountStoreTests",
+            dependencies: ["AccountStore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AccountsTUITests",
+            dependencies: ["AccountsTUI"],
+            resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,87 @@
+import Foundation
+
+/// `application/x-www-form-urlencoded` bodies and query strings (PAR, token, revocation
+/// requests; callback queries; development client ids).
+///
+/// Encoding is deliberately strict: only RFC 3986 unreserved characters
+/// (`A–Z a–z 0–9 - . _ ~`) pass through, everything else (including space, as `%20`) is
+/// percent-encoded as UTF-8. That output is accepted by every form parser and is byte-for-byte
+/// what `encodeURIComponent` produces for the values we send. Decoding is lenient the way
+/// servers are: `+` and `%20` both mean space, and a malformed `%` escape is kept literally.
+public enum FormEncoding {
+    /// Percent-encodes one component with the strict unreserved set.
+    public static func encodeComponent(_ string: String) -> String {
+        var out = ""
+        out.reserveCapacity(string.utf8.count)
+        for byte in string.utf8 {
+            if isUnreserved(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += "%" + hexDigit(byte >> 4) + hexDigit(byte & 0x0F)
+            }
+        }
+        return out
+    }
+
+    /// `name=value&name=value`, in the given order (order matters for tests that pin bytes).
+    public static func encode(_ items: [(String, String)]) -> String {
+        items.map { encodeComponent($0.0) + "=" + encodeComponent($0.1) }.joined(separator: "&")
+    }
+
+    /// Splits a form body or query (without the leading `?`) into its items, in order.
+    /// Empty segments are skipped; a segment without `=` yields an empty value.
+    public static func decode(_ string: String) -> [(String, String)] {
+        string.split(separator: "&", omittingEmptySubsequences: true).map { segment in
+            if let equals = segment.firstIndex(of: "=") {
+                return (
+                    decodeComponent(segment[segment.startIndex..<equals]),
+                    decodeComponent(segment[segment.index(after: equals)...])
+                )
+            }
+            return (decodeComponent(segment), "")
+        }
+    }
+
+    /// Decodes one component: `+` is space, `%XX` is a byte; invalid escapes stay literal and
+    /// invalid UTF-8 is replaced, so hostile input never fails or crashes.
+    public static func decodeComponent<S: StringProtocol>(_ component: S) -> String {
+        let bytes = Array(component.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+                index += 1
+            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            {
+                out.append(high << 4 | low)
+                index += 3
+            } else {
+                out.append(byte)
+                index += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+            || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> String {
+        String(UnicodeScalar(nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10))
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+}
