@@ -1,3 +1,4 @@
+#define _GNU_SOURCE 1
 #include "CNCurses.h"
 
 WINDOW *cncurses_stdscr(void) { return stdscr; }
@@ -18,3 +19,63 @@ int cncurses_key_end(void) { return KEY_END; }
 int cncurses_key_npage(void) { return KEY_NPAGE; }
 int cncurses_key_ppage(void) { return KEY_PPAGE; }
 int cncurses_err(void) { return ERR; }
+
+#include <signal.h>
+#include <wchar.h>
+
+int cncurses_wcwidth(unsigned int codepoint) { return wcwidth((wchar_t)codepoint); }
+
+int cncurses_put(WINDOW *win, int y, int x, const wchar_t *text, int count, int attrs, int pair) {
+    attr_t old_attrs; short old_pair;
+    wattr_get(win, &old_attrs, &old_pair, NULL);
+    wattr_set(win, (attr_t)attrs, (short)pair, NULL);
+    int result = mvwaddnwstr(win, y, x, text, count);
+    wattr_set(win, old_attrs, old_pair, NULL);
+    return result;
+}
+
+int cncurses_init_colors(void) {
+    if (!has_colors()) return 0;
+    start_color();
+    use_default_colors();
+    init_pair(1, COLOR_GREEN, -1);
+    init_pair(2, COLOR_YELLOW, -1);
+    init_pair(3, COLOR_RED, -1);
+    init_pair(4, COLOR_CYAN, -1);
+    return 1;
+}
+
+int cncurses_read_key(WINDOW *win, unsigned int *out) {
+    wint_t key = 0;
+    int kind = wget_wch(win, &key);
+    *out = (unsigned int)key;
+    if (kind == KEY_CODE_YES) return 1;
+    if (kind == OK) return 0;
+    return -1;
+}
+
+static volatile sig_atomic_t cncurses_signal = 0;
+
+static void cncurses_record_signal(int sig) { cncurses_signal = sig; }
+
+void cncurses_install_signal_handlers(void) {
+    struct sigaction action;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    action.sa_handler = cncurses_record_signal;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+}
+
+int cncurses_take_signal(void) {
+    int sig = cncurses_signal;
+    cncurses_signal = 0;
+    return sig;
+}
+
+void cncurses_restore_signal_handlers(void) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+}

@@ -34,3 +34,12 @@ void cresolv_set_timeout(res_state state, int seconds, int attempts) {
     state->retrans = seconds;
     state->retry = attempts;
 }
+
+int cresolv_query(res_state state, const char *name, int rr_class, int rr_type,
+                  unsigned char *answer, int answer_length) {
+    return res_nquery(state, name, rr_class, rr_type, answer, answer_length);
+}
+
+int cresolv_h_errno(res_state state) {
+    return state->res_h_errno;
+}

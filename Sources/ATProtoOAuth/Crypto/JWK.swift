@@ -45,7 +45,8 @@ public struct JWK: Codable, Hashable, Sendable, CustomStringConvertible {
     /// supported, since that is all DPoP here uses.
     public func thumbprint() throws -> String {
         guard kty == "EC" else {
-            throw ATProtoOAuthError(.invalidJWK, field: "kty", "thumbprints are only computed for EC keys, not '\(kty)'")
+            throw ATProtoOAuthError(
+                .invalidJWK, field: "kty", "thumbprints are only computed for EC keys, not '\(kty)'")
         }
         guard let crv else { throw ATProtoOAuthError(.invalidJWK, field: "crv", "missing") }
         guard let x else { throw ATProtoOAuthError(.invalidJWK, field: "x", "missing") }

@@ -29,6 +29,8 @@ public struct ATProtoOAuthError: Error, Hashable, Sendable, CustomStringConverti
             case invalidSession
             case transport
             case crypto
+            case needsLogin
+            case issuerChanged
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -57,6 +59,11 @@ public struct ATProtoOAuthError: Error, Hashable, Sendable, CustomStringConverti
         /// The `HTTPTransport` or `TXTResolver` failed (wrapped by the I/O layer).
         public static let transport = Code(.transport)
         public static let crypto = Code(.crypto)
+        /// The session can no longer be refreshed (refresh token rejected, missing or expired):
+        /// the account is kept on disk, marked, and needs a new login (R24, R26).
+        public static let needsLogin = Code(.needsLogin)
+        /// The DID's authorization server is no longer the session's issuer (R21 re-check).
+        public static let issuerChanged = Code(.issuerChanged)
     }
 
     public let code: Code

@@ -74,7 +74,8 @@ public enum LoginInput: Hashable, Sendable, CustomStringConvertible {
             guard allowHTTPLoopback && url.isLoopback else {
                 throw failure(
                     allowHTTPLoopback
-                        ? "plain http is only allowed for loopback hosts" : "plain http is only allowed in development mode")
+                        ? "plain http is only allowed for loopback hosts"
+                        : "plain http is only allowed in development mode")
             }
         } else if scheme != "https" {
             throw failure("only https:// server URLs are accepted")

@@ -49,11 +49,7 @@ public struct NSID: Hashable, Sendable, Codable, CustomStringConvertible {
         }
         let segments = bytes.split(separator: IdentifierSyntax.dot, omittingEmptySubsequences: false)
         if segments.count < 3 { return "needs at least three dot-separated segments" }
-        let authority = segments.dropLast()
-        if authority.reduce(authority.count - 1, { $0 + $1.count }) > 253 {
-            return "the domain authority is longer than 253 characters"
-        }
-        for segment in authority {
+        for segment in segments.dropLast() {
             if let problem = IdentifierSyntax.labelProblem(segment) { return problem }
         }
         if let first = segments.first?.first, !IdentifierSyntax.isLetter(first) {

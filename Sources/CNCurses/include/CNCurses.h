@@ -26,4 +26,27 @@ int cncurses_key_npage(void);
 int cncurses_key_ppage(void);
 int cncurses_err(void);
 
+/// Display width of one code point in the current locale (-1 when the locale cannot say).
+int cncurses_wcwidth(unsigned int codepoint);
+
+/// Draws `count` wide characters at (y, x) with the attributes and colour pair given
+/// (pair 0 = default colours), leaving the window's attributes as they were.
+int cncurses_put(WINDOW *win, int y, int x, const wchar_t *text, int count, int attrs, int pair);
+
+/// start_color + default background + pairs 1 green, 2 yellow, 3 red, 4 cyan.
+/// Returns 0 when the terminal has no colours.
+int cncurses_init_colors(void);
+
+/// Reads one key: returns 0 for a character (in *out), 1 for a function key (KEY_* in *out),
+/// -1 when nothing arrived before the timeout.
+int cncurses_read_key(WINDOW *win, unsigned int *out);
+
+/// Installs SIGINT/SIGTERM/SIGHUP handlers that only record the signal (no curses calls in a
+/// handler); call before initscr so ncurses keeps its hands off them.
+void cncurses_install_signal_handlers(void);
+/// The last signal recorded (0 = none), cleared by reading it.
+int cncurses_take_signal(void);
+/// Restores the default handlers.
+void cncurses_restore_signal_handlers(void);
+
 #endif

@@ -1,0 +1,48 @@
+/// The parts of the dev network, each an HTTP server on its own loopback port.
+enum DevPart: String, Sendable, CaseIterable {
+    /// The PLC directory.
+    case plc
+    /// The entryway authorization server (like `https://bsky.social`): an AS, no repos.
+    case entryway
+    /// A PDS whose authorization server is the entryway.
+    case entrywayPDS = "entryway-pds"
+    /// A self-hosted PDS that is its own authorization server.
+    case selfHostedPDS = "self-hosted-pds"
+
+    var isAuthorizationServer: Bool { self == .entryway || self == .selfHostedPDS }
+    var isPDS: Bool { self == .entrywayPDS || self == .selfHostedPDS }
+
+    /// The PDS whose tokens an authorization server issues, and the AS a PDS trusts.
+    var pdsOfAuthorizationServer: DevPart { self == .entryway ? .entrywayPDS : .selfHostedPDS }
+    var authorizationServerOfPDS: DevPart { self == .entrywayPDS ? .entryway : .selfHostedPDS }
+}
+
+/// Where each part listens once started.
+struct DevTopology: Sendable {
+    var origins: [DevPart: String]
+
+    func origin(_ part: DevPart) -> String { origins[part] ?? "" }
+}
+
+/// A seeded account: fixed handle and did:plc so tests and docs can name them.
+struct DevAccount: Sendable, Hashable {
+    let handle: String
+    let did: String
+    let pds: DevPart
+
+    /// `did:plc:` + 24 base32 characters ([a-z2-7]), as real PLC identifiers have; fixed, so
+    /// sessions and fixtures stay valid across runs.
+    static let seeded: [DevAccount] = [
+        DevAccount(handle: "alice.test", did: "did:plc:alicetestdevaccount2222a", pds: .entrywayPDS),
+        DevAccount(handle: "bob.test", did: "did:plc:bobtestdevaccount2222222", pds: .entrywayPDS),
+        DevAccount(handle: "carol.test", did: "did:plc:caroltestdevaccount22222", pds: .selfHostedPDS),
+    ]
+
+    /// The account a `login_hint` names (handle, `@handle` or DID), if any.
+    static func matching(hint: String?) -> DevAccount? {
+        guard var hint = hint?.lowercased() else { return nil }
+        if hint.hasPrefix("@") { hint.removeFirst() }
+        if hint.hasPrefix("at://") { hint.removeFirst(5) }
+        return seeded.first { $0.handle == hint || $0.did == hint }
+    }
+}

@@ -1,0 +1,129 @@
+import FlyingFox
+import FlyingSocks
+import Foundation
+import Logging
+
+/// A strict ATProto network on 127.0.0.1, for tests, demos and benchmarks: a PLC
+/// directory, an entryway authorization server with its PDS (alice.test, bob.test), a
+/// self-hosted PDS that is its own authorization server (carol.test), and a DNS responder
+/// for `_atproto.<handle>`.
+///
+/// It is stricter than the clients it checks: PAR only, PKCE S256, DPoP with rotating
+/// nonces on every OAuth and resource request, single-use codes and rotating refresh tokens
+/// whose replay kills the session.
+///
+/// ```swift
+/// let network = DevNetwork(configuration: .init(autoApprove: true))
+/// let info = try await network.start()
+/// defer { Task { await network.stop() } }
+/// // log in as alice.test with info.clientFlags …
+/// ```
+public actor DevNetwork {
+    public let configuration: DevNetworkConfiguration
+    private let state: DevState
+    private let logger: Logger
+    private var servers: [(part: DevPart, server: HTTPServer, task: Task<Void, any Error>)] = []
+    private var dns: DevDNSServer?
+    public private(set) var info: DevNetworkInfo?
+
+    /// - Parameter logger: request lines go here (`info` level); never tokens or codes.
+    public init(configuration: DevNetworkConfiguration = .init(), logger: Logger? = nil) {
+        self.configuration = configuration
+        let logger = logger ?? Logger(label: "atproto-oauth.dev-server", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.logger = logger
+        self.state = DevState(configuration: configuration, logger: logger)
+    }
+
+    /// Starts every part and returns where they listen.
+    public func start() async throws -> DevNetworkInfo {
+        guard info == nil, servers.isEmpty else {
+            throw ATProtoDevServerError(.alreadyStarted, "the dev network is already running")
+        }
+        let parts: [DevPart] = [.plc, .entryway, .entrywayPDS, .selfHostedPDS]
+        var origins: [DevPart: String] = [:]
+        do {
+            for (offset, part) in parts.enumerated() {
+                let port = configuration.basePort == 0 ? 0 : configuration.basePort &+ UInt16(offset)
+                let origin = try await startServer(part, port: port)
+                origins[part] = origin
+            }
+            await state.setTopology(DevTopology(origins: origins))
+            let dnsPort = configuration.basePort == 0 ? 0 : configuration.basePort &+ 4
+            let records = Dictionary(
+                uniqueKeysWithValues: DevAccount.seeded.map { ("_atproto.\($0.handle)", ["did=\($0.did)"]) })
+            dns = try DevDNSServer(records: records, port: dnsPort)
+        } catch {
+            await stop()
+            throw error
+        }
+        let dnsAddress = "127.0.0.1:\(dns?.port ?? 0)"
+        let plc = origins[.plc] ?? ""
+        let entrywayPDS = origins[.entrywayPDS] ?? ""
+        let info = DevNetworkInfo(
+            plc: plc, entryway: origins[.entryway] ?? "", pds: [entrywayPDS, origins[.selfHostedPDS] ?? ""],
+            handleResolver: entrywayPDS, dns: dnsAddress,
+            accounts: DevAccount.seeded.map {
+                SeededAccount(handle: $0.handle, did: $0.did, pds: origins[$0.pds] ?? "")
+            },
+            clientFlags: [
+                "--plc-url", plc, "--handle-resolver", entrywayPDS, "--dns-server", dnsAddress,
+                "--allow-http-loopback",
+            ])
+        self.info = info
+        logger.info("dev network started: plc \(plc), entryway \(info.entryway), pds \(info.pds), dns \(dnsAddress)")
+        return info
+    }
+
+    private func startServer(_ part: DevPart, port: UInt16) async throws -> String {
+        let address = try sockaddr_in.inet(ip4: "127.0.0.1", port: port)
+        let server = HTTPServer(
+            config: HTTPServer.Configuration(address: address, timeout: 600, logger: .disabled),
+            handler: DevHTTPHandler(part: part, state: state))
+        let task = Task { try await server.run() }
+        servers.append((part, server, task))
+        do {
+            try await server.waitUntilListening(timeout: 5)
+        } catch {
+            throw ATProtoDevServerError(.startFailed, part: part.rawValue, "did not start listening on port \(port)")
+        }
+        guard case .ip4(_, let actualPort)? = await server.listeningAddress else {
+            throw ATProtoDevServerError(.startFailed, part: part.rawValue, "has no listening address")
+        }
+        return "http://127.0.0.1:\(actualPort)"
+    }
+
+    /// Stops every part. Hanging requests are cancelled.
+    public func stop() async {
+        let running = servers
+        servers.removeAll()
+        for entry in running {
+            entry.task.cancel()
+        }
+        for entry in running {
+            await entry.server.stop(timeout: 0)
+            _ = await entry.task.result
+        }
+        dns?.stop()
+        dns = nil
+        info = nil
+    }
+
+    /// Fails the next `count` HTTP requests, whichever part they reach.
+    public func failNextRequests(_ count: Int, mode: DevFailureMode = .status500) async {
+        await state.setFailures(count, mode: mode)
+    }
+
+    /// Adds `latency` before every HTTP response from now on.
+    public func setLatency(_ latency: Duration) async {
+        await state.setLatency(latency)
+    }
+
+    /// Every request served so far, oldest first.
+    public func requestLog() async -> [DevRequestLogEntry] {
+        await state.requestLog()
+    }
+
+    public func clearRequestLog() async {
+        await state.clearRequestLog()
+    }
+}

@@ -1,0 +1,130 @@
+import ATProtoOAuth
+import Foundation
+
+/// How a `DevNetwork` behaves: ports, lifetimes and the knobs tests turn.
+///
+/// Lifetimes default to what a real Bluesky entryway uses (a 5-minute access token, a
+/// 3-minute nonce rotation, a 14-day refresh window, R26) so a client that works here
+/// works there; tests shorten them to exercise expiry.
+public struct DevNetworkConfiguration: Sendable {
+    /// 0: every part on its own ephemeral port. N: PLC on N, entryway N+1, entryway PDS
+    /// N+2, self-hosted PDS N+3, DNS (UDP) N+4.
+    public var basePort: UInt16
+    /// Skip the consent page: `/oauth/authorize` redirects with a code at once.
+    public var autoApprove: Bool
+    /// Added before every HTTP response, to make round trips visible in benchmarks.
+    public var latency: Duration
+    public var accessTokenLifetime: Duration
+    /// How often each server's `DPoP-Nonce` rotates; the previous nonce stays valid for
+    /// one more period so in-flight requests do not fail (R23).
+    public var nonceLifetime: Duration
+    /// How long a PAR `request_uri` can be used at the authorization endpoint.
+    public var requestURILifetime: Duration
+    /// How long an authorization code can be exchanged.
+    public var codeLifetime: Duration
+    /// How long a session (and so each refresh token) lives after login (R26).
+    public var refreshTokenLifetime: Duration
+    /// The accepted distance between a DPoP proof's `iat` and the server clock, both ways.
+    public var proofMaxAge: Duration
+    /// Fetches hosted client-metadata documents (R10). `nil` refuses hosted client ids;
+    /// the localhost development client id (R13) needs no fetch.
+    public var clientMetadataFetcher: (any HTTPTransport)?
+
+    public init(
+        basePort: UInt16 = 0,
+        autoApprove: Bool = false,
+        latency: Duration = .zero,
+        accessTokenLifetime: Duration = .seconds(300),
+        nonceLifetime: Duration = .seconds(180),
+        requestURILifetime: Duration = .seconds(60),
+        codeLifetime: Duration = .seconds(60),
+        refreshTokenLifetime: Duration = .seconds(14 * 24 * 3600),
+        proofMaxAge: Duration = .seconds(60),
+        clientMetadataFetcher: (any HTTPTransport)? = nil
+    ) {
+        self.basePort = basePort
+        self.autoApprove = autoApprove
+        self.latency = latency
+        self.accessTokenLifetime = accessTokenLifetime
+        self.nonceLifetime = nonceLifetime
+        self.requestURILifetime = requestURILifetime
+        self.codeLifetime = codeLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.proofMaxAge = proofMaxAge
+        self.clientMetadataFetcher = clientMetadataFetcher
+    }
+}
+
+/// One account the dev network knows from the start. Stable across runs.
+public struct SeededAccount: Codable, Sendable, Hashable {
+    public let handle: String
+    public let did: String
+    /// The origin of the PDS hosting the account.
+    public let pds: String
+
+    public init(handle: String, did: String, pds: String) {
+        self.handle = handle
+        self.did = did
+        self.pds = pds
+    }
+}
+
+/// Where each part of a running dev network listens: what a client needs to use it.
+public struct DevNetworkInfo: Codable, Sendable, Hashable {
+    /// PLC directory origin (`--plc-url`).
+    public let plc: String
+    /// The entryway authorization server origin (like `https://bsky.social`).
+    public let entryway: String
+    /// PDS origins: `[entryway PDS (alice, bob), self-hosted PDS (carol, its own AS)]`.
+    public let pds: [String]
+    /// An XRPC origin serving `com.atproto.identity.resolveHandle` (`--handle-resolver`).
+    public let handleResolver: String
+    /// The DNS responder, `127.0.0.1:PORT` (`--dns-server`).
+    public let dns: String
+    public let accounts: [SeededAccount]
+    /// The exact global flags a client needs to use this network.
+    public let clientFlags: [String]
+
+    public init(
+        plc: String, entryway: String, pds: [String], handleResolver: String, dns: String,
+        accounts: [SeededAccount], clientFlags: [String]
+    ) {
+        self.plc = plc
+        self.entryway = entryway
+        self.pds = pds
+        self.handleResolver = handleResolver
+        self.dns = dns
+        self.accounts = accounts
+        self.clientFlags = clientFlags
+    }
+}
+
+/// How injected failures behave (`DevNetwork.failNextRequests`).
+public enum DevFailureMode: Sendable, Hashable {
+    /// Answer 500 with a JSON error body.
+    case status500
+    /// Never answer; the client's time-out must fire.
+    case hang
+}
+
+/// One HTTP request the dev network served. Holds no secrets: no query, no tokens.
+public struct DevRequestLogEntry: Codable, Sendable, Hashable {
+    public let time: Date
+    /// The origin of the part that served it, e.g. `http://127.0.0.1:2583`.
+    public let origin: String
+    public let method: String
+    /// The path without its query.
+    public let path: String
+    public let status: Int
+    /// The thumbprint of the DPoP key, when a structurally valid proof came with it.
+    public let dpopJKT: String?
+
+    public init(time: Date, origin: String, method: String, path: String, status: Int, dpopJKT: String?) {
+        self.time = time
+        self.origin = origin
+        self.method = method
+        self.path = path
+        self.status = status
+        self.dpopJKT = dpopJKT
+    }
+}

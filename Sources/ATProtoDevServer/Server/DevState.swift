@@ -1,0 +1,105 @@
+import ATProtoOAuth
+import Foundation
+import Logging
+
+/// Everything the dev network remembers, in one actor: the parts are one process, so the
+/// authorization servers and PDSes share a token store the way a real deployment shares a
+/// database. Route handlers live in extensions, one file per concern.
+actor DevState {
+    let configuration: DevNetworkConfiguration
+    let logger: Logger
+    var topology = DevTopology(origins: [:])
+    var latency: Duration
+    var failures: (count: Int, mode: DevFailureMode) = (0, .status500)
+    var log: [DevRequestLogEntry] = []
+    /// Time source; tests of the state machines may replace it.
+    var now: @Sendable () -> Date = { Date() }
+
+    // DPoP
+    var nonces: [DevPart: NonceRing] = [:]
+    /// jti → when it stops mattering (iat window passed).
+    var seenJTIs: [String: Date] = [:]
+
+    // OAuth
+    var pushedRequests: [String: PushedRequest] = [:]
+    var codes: [String: CodeGrant] = [:]
+    var sessions: [String: DevSession] = [:]
+    var accessTokens: [String: AccessTokenRecord] = [:]
+    var refreshTokens: [String: RefreshTokenRecord] = [:]
+
+    init(configuration: DevNetworkConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.latency = configuration.latency
+    }
+
+    func setTopology(_ topology: DevTopology) { self.topology = topology }
+    func setLatency(_ latency: Duration) { self.latency = latency }
+    func setFailures(_ count: Int, mode: DevFailureMode) { failures = (max(0, count), mode) }
+    func requestLog() -> [DevRequestLogEntry] { log }
+    func clearRequestLog() { log.removeAll() }
+
+    /// Takes one injected failure, if any are pending.
+    func takeFailure() -> DevFailureMode? {
+        guard failures.count > 0 else { return nil }
+        failures.count -= 1
+        return failures.mode
+    }
+
+    func record(_ entry: DevRequestLogEntry) {
+        log.append(entry)
+        logger.info(
+            "\(entry.method) \(entry.origin)\(entry.path) → \(entry.status)",
+            metadata: entry.dpopJKT.map { ["jkt": .string($0)] } ?? [:])
+    }
+
+    // MARK: Nonces (R23)
+
+    /// A server's nonce pair: the current one is handed out, the previous one still accepted.
+    struct NonceRing: Sendable {
+        var current: String
+        var previous: String?
+        var rotatedAt: Date
+    }
+
+    /// The current nonce of `part`, rotating it first when its lifetime has passed.
+    func currentNonce(_ part: DevPart) -> String {
+        let time = now()
+        let lifetime = configuration.nonceLifetime.timeInterval
+        guard var ring = nonces[part] else {
+            let ring = NonceRing(current: Self.randomString(), previous: nil, rotatedAt: time)
+            nonces[part] = ring
+            return ring.current
+        }
+        if time.timeIntervalSince(ring.rotatedAt) >= lifetime {
+            // Two lifetimes idle: the old current is stale too.
+            ring.previous = time.timeIntervalSince(ring.rotatedAt) < 2 * lifetime ? ring.current : nil
+            ring.current = Self.randomString()
+            ring.rotatedAt = time
+            nonces[part] = ring
+        }
+        return ring.current
+    }
+
+    func acceptsNonce(_ nonce: String?, at part: DevPart) -> Bool {
+        let current = currentNonce(part)
+        guard let nonce else { return false }
+        return nonce == current || nonce == nonces[part]?.previous
+    }
+
+    // MARK: Randomness
+
+    /// 32 bytes from the system CSPRNG, base64url: tokens, codes, nonces, request ids.
+    static func randomString(bytes: Int = 32) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Base64URL.encode((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,102 @@
+/// One OAuth scope token (R28): `atproto`, a transitional scope, or a granular permission
+/// in the string syntax of atproto specs/permission.
+///
+/// Scopes compare by meaning: `repo:a.b.c` equals `repo?collection=a.b.c&action=create&action=update&action=delete`,
+/// and `description` prints the canonical (shortest, normalised) form.
+public struct OAuthScope: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        /// `atproto` — required in every request (R28).
+        case atproto
+        /// `transition:generic`, `transition:chat.bsky` or `transition:email`.
+        case transition(String)
+        case repo(RepoPermission)
+        case rpc(RPCPermission)
+        case blob(BlobPermission)
+        case account(AccountPermission)
+        case identity(IdentityPermission)
+        case include(IncludePermission)
+        /// A token with a resource this library does not know, kept verbatim. Only produced
+        /// when parsing with `allowUnrecognized: true` (e.g. scopes a server granted).
+        case unrecognized(String)
+    }
+
+    public let kind: Kind
+
+    /// The transitional scopes R28 lists.
+    public static let transitionValues: Set<String> = ["generic", "chat.bsky", "email"]
+
+    public static let atproto = OAuthScope(kind: .atproto)
+    public static let transitionGeneric = OAuthScope(kind: .transition("generic"))
+    public static let transitionChatBsky = OAuthScope(kind: .transition("chat.bsky"))
+    public static let transitionEmail = OAuthScope(kind: .transition("email"))
+
+    /// Parses one token strictly; throws `.invalidScope` (R28) with the reason.
+    public init(_ token: String) throws {
+        try self.init(token, allowUnrecognized: false)
+    }
+
+    /// Parses one token. With `allowUnrecognized`, a syntactically acceptable token whose
+    /// resource is unknown becomes `.unrecognized` instead of an error; known resources are
+    /// always validated.
+    public init(_ token: String, allowUnrecognized: Bool) throws {
+        do {
+            kind = try OAuthScope.parseKind(token, allowUnrecognized: allowUnrecognized)
+        } catch {
+            throw ATProtoOAuthError(
+                .invalidScope, rule: "R28", field: "scope",
+                "\(IdentifierSyntax.quoted(token)) is not a valid scope: \(error.reason)")
+        }
+    }
+
+    public init(kind: Kind) {
+        self.kind = kind
+    }
+
+    public var description: String {
+        switch kind {
+        case .atproto:
+            return "atproto"
+        case .transition(let value):
+            return "transition:" + value
+        case .repo(let permission):
+            var parameters = OAuthScope.listParameters("collection", permission.collections)
+            if permission.actions != RepoPermission.Action.allCases {
+                parameters += permission.actions.map { ("action", $0.rawValue) }
+            }
+            return OAuthScope.format("repo", positionalKey: "collection", parameters)
+        case .rpc(let permission):
+            let parameters = OAuthScope.listParameters("lxm", permission.methods) + [("aud", permission.audience)]
+            return OAuthScope.format("rpc", positionalKey: "lxm", parameters)
+        case .blob(let permission):
+            return OAuthScope.format(
+                "blob", positionalKey: "accept", OAuthScope.listParameters("accept", permission.accept))
+        case .account(let permission):
+            var parameters = [("attr", permission.attribute.rawValue)]
+            if permission.action != .read { parameters.append(("action", permission.action.rawValue)) }
+            return OAuthScope.format("account", positionalKey: "attr", parameters)
+        case .identity(let permission):
+            return OAuthScope.format("identity", positionalKey: "attr", [("attr", permission.attribute.rawValue)])
+        case .include(let permission):
+            var parameters = [("nsid", permission.permissionSet.rawValue)]
+            if let audience = permission.audience { parameters.append(("aud", audience)) }
+            return OAuthScope.format("include", positionalKey: "nsid", parameters)
+        case .unrecognized(let token):
+            return token
+        }
+    }
+
+    private static func listParameters(_ key: String, _ values: [String]) -> [(String, String)] {
+        values.map { (key, $0) }
+    }
+
+    /// Uses the positional form when the positional parameter has exactly one value.
+    private static func format(_ resource: String, positionalKey: String, _ parameters: [(String, String)]) -> String {
+        let positionalValues = parameters.filter { $0.0 == positionalKey }
+        if positionalValues.count == 1 {
+            return ScopeSyntax.format(
+                resource: resource, positional: positionalValues[0].1,
+                parameters: parameters.filter { $0.0 != positionalKey })
+        }
+        return ScopeSyntax.format(resource: resource, positional: nil, parameters: parameters)
+    }
+}

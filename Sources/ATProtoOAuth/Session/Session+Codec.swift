@@ -1,0 +1,85 @@
+import Foundation
+
+extension Session {
+    /// The session file's JSON: sorted keys, pretty-printed, ISO 8601 dates (fractional
+    /// seconds kept so a round trip is exact to the millisecond).
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Session.iso8601(date))
+        }
+        do {
+            return try encoder.encode(self)
+        } catch {
+            throw ATProtoOAuthError(.invalidSession, field: "session", "could not encode the session")
+        }
+    }
+
+    /// Reads a session file. Errors are `.invalidSession` naming the field; a file written
+    /// by a newer version is refused with a message saying so; older versions go through
+    /// `migrate(_:from:)` first.
+    public static func decode(_ data: Data) throws -> Session {
+        let json: JSONValue
+        do {
+            json = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw ATProtoOAuthError(.invalidSession, field: "session", "the session file is not valid JSON")
+        }
+        guard json.objectValue != nil else {
+            throw ATProtoOAuthError(.invalidSession, field: "session", "the session file is not a JSON object")
+        }
+        guard let number = json["version"]?.numberValue, number.rounded() == number, abs(number) < 1e9 else {
+            throw ATProtoOAuthError(.invalidSession, field: "version", "missing or not an integer")
+        }
+        let version = Int(number)
+        if version > currentVersion {
+            throw ATProtoOAuthError(
+                .invalidSession, field: "version",
+                "the session was written by a newer atproto-oauth (format \(version); this build reads up to "
+                    + "\(currentVersion)); upgrade, or log in again")
+        }
+        let current = try migrate(json, from: version)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let string = try container.decode(String.self)
+            guard let date = Session.parseISO8601(string) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an ISO 8601 date")
+            }
+            return date
+        }
+        let reencoded: Data
+        do {
+            reencoded = try JSONEncoder().encode(current)
+        } catch {
+            throw ATProtoOAuthError(.invalidSession, field: "session", "could not read the session")
+        }
+        return try MetadataSupport.decode(
+            Session.self, from: reencoded, code: .invalidSession, rule: nil, document: "session", decoder: decoder)
+    }
+
+    /// The migration hook: turns a document of an older format `version` into the current
+    /// one. Version 1 is the first format, so anything below it is unknown.
+    static func migrate(_ json: JSONValue, from version: Int) throws -> JSONValue {
+        switch version {
+        case currentVersion:
+            return json
+        default:
+            throw ATProtoOAuthError(
+                .invalidSession, field: "version", "unknown session format \(version) (this build reads 1…\(currentVersion))")
+        }
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    static func parseISO8601(_ string: String) -> Date? {
+        if let date = try? Date(string, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
+            return date
+        }
+        return try? Date(string, strategy: .iso8601)
+    }
+}

@@ -1,0 +1,122 @@
+import ATProtoDiscovery
+import ATProtoOAuth
+import ArgumentParser
+import Foundation
+
+/// `atproto-oauth discover <input>`: resolve a handle, DID or server URL to its
+/// authorization server, printing each step as it finishes (R1–R9).
+struct DiscoverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "discover",
+        abstract: "Resolve a handle, DID or PDS/entryway URL to its authorization server and check both documents.",
+        discussion: """
+            Steps: resolve-handle, resolve-did, verify-handle, pds-endpoint, resource-metadata,
+            authorization-server-metadata, profile-checks. Exit 0 on success, 2 for usage errors,
+            3 when discovery fails (the failing step and reason go to stderr).
+            """
+    )
+
+    @Argument(help: "A handle (alice.bsky.social), a DID (did:plc:…) or a server URL (https://bsky.social).")
+    var input: String
+
+    @Flag(help: "Print one JSON object instead of lines.")
+    var json = false
+
+    @Flag(name: .customLong("no-cache"), help: "Bypass the in-memory identity cache (R7).")
+    var noCache = false
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        let login: LoginInput
+        do {
+            login = try Discovery.input(input, allowHTTPLoopback: options.allowHTTPLoopback)
+        } catch let error as DiscoveryError {
+            throw ValidationError(error.reason)
+        }
+        var configuration = try options.discoveryConfiguration()
+        configuration.useCache = !noCache
+        let resolver = try options.makeTXTResolver()
+        let transport = try options.makeTransport()
+        let discovery = Discovery(
+            transport: transport, txtResolver: resolver, configuration: configuration, cache: IdentityCache())
+
+        let printer = StepPrinter(enabled: !json, verbose: options.verbose)
+        let outcome: Result<DiscoveryResult, any Error>
+        do {
+            outcome = .success(try await discovery.discover(login) { printer.show($0) })
+        } catch {
+            outcome = .failure(error)
+        }
+        try await transport.shutdown()
+
+        switch outcome {
+        case .success(let result):
+            if json {
+                print(try DiscoverOutput(result).jsonString())
+            } else {
+                print(DiscoverOutput.summary(result))
+            }
+        case .failure(let error):
+            let reason = (error as? DiscoveryError)?.description ?? "\(error)"
+            FileHandle.standardError.write(Data("discover: \(reason)\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+}
+
+/// Prints one line per step as it finishes (✓ ok, ✗ failed, – skipped), with the
+/// sub-results known at that moment; later sub-results only with `--verbose`.
+final class StepPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var printed: [String: Int] = [:]
+    private let enabled: Bool
+    private let verbose: Bool
+
+    init(enabled: Bool, verbose: Bool) {
+        self.enabled = enabled
+        self.verbose = verbose
+    }
+
+    func show(_ step: FlowStep) {
+        guard enabled else { return }
+        lock.withLock {
+            if verbose, step.status == .running {
+                FileHandle.standardError.write(Data("… \(step.name) \(step.target ?? "")\n".utf8))
+            }
+            guard step.status.isFinished else { return }
+            if let count = printed[step.name] {
+                if verbose {
+                    for line in step.subresults.dropFirst(count) { Self.write("    \(line)") }
+                }
+                printed[step.name] = step.subresults.count
+                return
+            }
+            Self.write(Self.line(step))
+            for line in step.subresults { Self.write("    \(line)") }
+            printed[step.name] = step.subresults.count
+        }
+    }
+
+    static func line(_ step: FlowStep) -> String {
+        let mark =
+            switch step.status {
+            case .ok: "✓"
+            case .failed: "✗"
+            default: "–"
+            }
+        let name = step.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+        let ms = step.milliseconds.map { "\($0) ms" } ?? ""
+        return "\(mark) \(name) \(ms.leftPadded(to: 7))  \(step.detail)"
+    }
+
+    private static func write(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

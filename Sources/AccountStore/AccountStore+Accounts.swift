@@ -1,0 +1,118 @@
+import ATProtoOAuth
+import Foundation
+
+extension AccountStore {
+    /// How old a leftover temporary file must be before `save` removes it. A writer takes
+    /// milliseconds; anything this old was left by a process killed between create and rename.
+    static let staleTemporaryFileAge: TimeInterval = 600
+
+    /// Every account in the store. Never throws: files that cannot be read (corrupt JSON,
+    /// group/other-readable, written by a newer version, misnamed) are listed in `problems`
+    /// by name, and the other accounts still load. Nothing is deleted or rewritten.
+    /// Temporary files left by an interrupted save (`.…tmp`) are ignored.
+    public func loadAll() -> AccountListing {
+        var sessions: [Session] = []
+        var problems: [StoreProblem] = []
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: accountsDirectory.path)
+        } catch {
+            let problem = AccountStoreError(
+                .fileSystem, path: "accounts/", "cannot list the accounts directory: \(error.localizedDescription)")
+            return AccountListing(sessions: [], problems: [StoreProblem(problem, file: "accounts/")])
+        }
+        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let place = PrivateFiles.Place(
+                url: accountsDirectory.appendingPathComponent(name, isDirectory: false), display: "accounts/" + name)
+            do {
+                // Gone since the listing: another process logged it out meanwhile; not a problem.
+                guard let session = try readSession(at: place) else { continue }
+                let expected = Self.fileStem(for: session.did) + ".json"
+                guard name == expected else {
+                    throw AccountStoreError(
+                        .corruptFile, path: place.display,
+                        "holds the session of \(session.did), so it should be named accounts/\(expected); "
+                            + "rename it (it is not loaded under the wrong name)")
+                }
+                sessions.append(session)
+            } catch let error as AccountStoreError {
+                problems.append(StoreProblem(error, file: place.display))
+            } catch {
+                problems.append(StoreProblem(AccountStoreError(.fileSystem, path: place.display, "\(error)"), file: place.display))
+            }
+        }
+        do {
+            _ = try readConfig()
+        } catch let error as AccountStoreError {
+            problems.append(StoreProblem(error, file: configPlace.display))
+        } catch {
+            problems.append(StoreProblem(AccountStoreError(.fileSystem, path: "config.json", "\(error)"), file: "config.json"))
+        }
+        sessions.sort { ($0.listingName, $0.did.rawValue) < ($1.listingName, $1.did.rawValue) }
+        problems.sort { $0.file < $1.file }
+        return AccountListing(sessions: sessions, problems: problems)
+    }
+
+    /// The stored session for `did`. Throws `.accountNotFound` when there is none, and the
+    /// file's own problem (permissions, corrupt, newer version) when it cannot be used.
+    public func load(_ did: DID) throws -> Session {
+        let place = place(account: did)
+        guard let session = try readSession(at: place) else {
+            throw AccountStoreError(
+                .accountNotFound, path: place.display,
+                "no stored account for \(did); log it in with: atproto-oauth login \(did)")
+        }
+        guard session.did == did else {
+            throw AccountStoreError(
+                .corruptFile, path: place.display,
+                "holds the session of \(session.did), not \(did); move it away and log in again")
+        }
+        return session
+    }
+
+    /// Writes `session` to `accounts/<did>.json` (0600) atomically: a reader, or a process
+    /// killed at any instant, sees the old file or the new one in full, never a mix.
+    /// The file is always written in the current format `version`.
+    public func save(_ session: Session) throws {
+        let place = place(account: session.did)
+        var current = session
+        current.version = Session.currentVersion
+        let data: Data
+        do {
+            data = try current.encoded()
+        } catch {
+            throw AccountStoreError(.corruptFile, path: place.display, "cannot encode the session: \(error)")
+        }
+        try PrivateFiles.writeAtomically(data, to: place)
+        PrivateFiles.sweepStaleTemporaryFiles(in: accountsDirectory, olderThan: Self.staleTemporaryFileAge)
+    }
+
+    /// Removes the account's session file, and clears the default account if it was this one.
+    /// Throws `.accountNotFound` when there is no such account. The lock file stays: removing a
+    /// lock file another process may hold would let a third one lock a new file beside it.
+    public func delete(_ did: DID) throws {
+        let place = place(account: did)
+        guard try PrivateFiles.remove(place) else {
+            throw AccountStoreError(.accountNotFound, path: place.display, "no stored account for \(did)")
+        }
+        try PrivateFiles.syncDirectory(PrivateFiles.Place(url: accountsDirectory, display: "accounts/"))
+        var config = try readConfig()
+        if config.defaultAccount == did {
+            config.setDefaultAccount(nil)
+            try writeConfig(config)
+        }
+    }
+
+    /// Reads, checks, upgrades and decodes one session file; `nil` when it does not exist.
+    private func readSession(at place: PrivateFiles.Place) throws -> Session? {
+        guard let data = try PrivateFiles.readPrivateFile(place) else { return nil }
+        let upgraded = try StoreMigrations.sessions.upgrade(data, display: place.display)
+        do {
+            return try Session.decode(upgraded)
+        } catch let error as ATProtoOAuthError {
+            throw AccountStoreError(
+                .corruptFile, path: place.display,
+                "is not a valid session (\(error)); move it away and log this account in again")
+        }
+    }
+}

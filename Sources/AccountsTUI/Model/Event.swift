@@ -1,0 +1,43 @@
+import Foundation
+
+/// A key press, already decoded from the terminal.
+public enum Key: Sendable, Hashable {
+    case char(Character)
+    case up, down, enter, escape, backspace, home, end, pageUp, pageDown, ctrlC, resize
+}
+
+/// Everything that can change the model: keys, the clock, the terminal, and service results.
+public enum Event: Sendable, Hashable {
+    case key(Key)
+    /// The clock moved (the run loop sends one per poll, so countdowns and spinners move).
+    case tick(Date)
+    case resized(rows: Int, cols: Int)
+    case accountsLoaded(accounts: [AccountSummary], problems: [StoreProblemSummary])
+    case discovery(DiscoveryProgress)
+    case login(LoginProgress)
+    case refreshFinished(did: String, result: Result<AccountSummary, TUIServiceError>)
+    /// `error` is nil on success.
+    case logoutFinished(did: String, error: TUIServiceError?)
+    /// `error` is nil on success.
+    case defaultSet(did: String, error: TUIServiceError?)
+}
+
+/// Work `update` asks the run loop to do; results come back as events.
+public enum Effect: Sendable, Hashable {
+    case loadAccounts
+    case discover(String)
+    /// Stops a running discovery (the inspector was left).
+    case cancelDiscovery
+    /// `reuse` is the DID of the account being re-logged in.
+    case login(String, reuse: String?)
+    case cancelLogin
+    case refresh(String)
+    /// Refreshes every account that has a refresh token, a few at a time.
+    case refreshAll
+    case logout(String)
+    case setDefault(String)
+    case openURL(URL)
+    /// Copies through the terminal with OSC 52, so it works over SSH and inside tmux.
+    case copyToClipboard(String)
+    case quit
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// Events posted by effect tasks, drained by the run loop's thread.
+final class EventInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [Event] = []  // guarded by lock
+
+    func post(_ event: Event) {
+        lock.lock()
+        events.append(event)
+        lock.unlock()
+    }
+
+    func drain() -> [Event] {
+        lock.lock()
+        defer { lock.unlock() }
+        let drained = events
+        events = []
+        return drained
+    }
+}
+
+/// Runs effects as tasks against the service; results come back through the inbox.
+///
+/// Login and discovery tasks are kept so `cancelLogin`/`cancelDiscovery` (and quitting) can
+/// cancel them, which ends the service's stream and closes the loopback listener.
+final class EffectExecutor: @unchecked Sendable {
+    private let service: any AccountsService
+    private let inbox: EventInbox
+    private let lock = NSLock()
+    private var flows: [String: Task<Void, Never>] = [:]  // guarded by lock
+    private var others: [UUID: Task<Void, Never>] = [:]  // guarded by lock
+    /// At most this many refreshes run at once for `refreshAll`.
+    static let refreshConcurrency = 4
+
+    init(service: any AccountsService, inbox: EventInbox) {
+        self.service = service
+        self.inbox = inbox
+    }
+
+    /// Starts `effect`. `model` is the state after the update that asked for it.
+    /// `quit` and `copyToClipboard` touch the terminal and are handled by the run loop.
+    func perform(_ effect: Effect, model: Model) {
+        let service = service
+        let inbox = inbox
+        switch effect {
+        case .loadAccounts:
+            spawn {
+                let loaded = await service.loadAccounts()
+                inbox.post(.accountsLoaded(accounts: loaded.accounts, problems: loaded.problems))
+            }
+        case .discover(let input):
+            startFlow("discovery") {
+                for await progress in service.discover(input) {
+                    if Task.isCancelled { break }
+                    inbox.post(.discovery(progress))
+                }
+            }
+        case .cancelDiscovery:
+            cancelFlow("discovery")
+        case .login(let input, let reuseDID):
+            let reuse = reuseDID.flatMap { did in model.accounts.first { $0.did == did } }
+            startFlow("login") {
+                for await progress in service.login(input, reuse: reuse) {
+                    if Task.isCancelled { break }
+                    inbox.post(.login(progress))
+                }
+            }
+        case .cancelLogin:
+            cancelFlow("login")
+        case .refresh(let did):
+            spawn { inbox.post(.refreshFinished(did: did, result: await service.refresh(did))) }
+        case .refreshAll:
+            let dids = model.accounts.filter { $0.hasRefreshToken && !$0.needsLogin }.map(\.did)
+            spawn { await Self.refresh(dids, service: service, inbox: inbox) }
+        case .logout(let did):
+            spawn {
+                let result = await service.logout(did)
+                inbox.post(.logoutFinished(did: did, error: result.failure))
+            }
+        case .setDefault(let did):
+            spawn {
+                let result = await service.setDefault(did)
+                inbox.post(.defaultSet(did: did, error: result.failure))
+            }
+        case .openURL(let url):
+            spawn { await service.openInBrowser(url) }
+        case .copyToClipboard, .quit:
+            break
+        }
+    }
+
+    func cancelAll() {
+        lock.lock()
+        let tasks = Array(flows.values) + Array(others.values)
+        flows = [:]
+        others = [:]
+        lock.unlock()
+        tasks.forEach { $0.cancel() }
+    }
+
+    private static func refresh(_ dids: [String], service: any AccountsService, inbox: EventInbox) async {
+        await withTaskGroup(of: Void.self) { group in
+            var pending = dids[...]
+            func next() -> String? { pending.popFirst() }
+            for _ in 0..<refreshConcurrency {
+                guard let did = next() else { break }
+                group.addTask { inbox.post(.refreshFinished(did: did, result: await service.refresh(did))) }
+            }
+            while await group.next() != nil {
+                guard let did = next() else { continue }
+                group.addTask { inbox.post(.refreshFinished(did: did, result: await service.refresh(did))) }
+            }
+        }
+    }
+
+    private func startFlow(_ name: String, _ body: @escaping @Sendable () async -> Void) {
+        let task = Task { await body() }
+        lock.lock()
+        let previous = flows.updateValue(task, forKey: name)
+        lock.unlock()
+        previous?.cancel()
+    }
+
+    private func cancelFlow(_ name: String) {
+        lock.lock()
+        let task = flows.removeValue(forKey: name)
+        lock.unlock()
+        task?.cancel()
+    }
+
+    private func spawn(_ body: @escaping @Sendable () async -> Void) {
+        let id = UUID()
+        lock.lock()
+        defer { lock.unlock() }
+        others[id] = Task { [weak self] in
+            await body()
+            self?.finished(id)
+        }
+    }
+
+    private func finished(_ id: UUID) {
+        lock.lock()
+        others[id] = nil
+        lock.unlock()
+    }
+}
+
+extension Result {
+    fileprivate var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}

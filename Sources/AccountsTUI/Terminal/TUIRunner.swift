@@ -1,0 +1,173 @@
+import CNCurses
+import Foundation
+
+/// Runs the TUI on the terminal until the person quits.
+///
+/// ncurses is not thread-safe, so the whole terminal side (setup, drawing, input, teardown) runs
+/// on one dedicated thread; effects run as Swift tasks and post their results back as events.
+/// The terminal is restored on every way out: `q`/Ctrl-C, a thrown error, SIGINT, SIGTERM,
+/// SIGHUP (the handlers only record the signal; the loop notices it within one poll).
+public final class TUIRunner: Sendable {
+    private let service: any AccountsService
+    private let environment: [String: String]
+    private let stopRequest = StopRequest()
+
+    /// - Parameter environment: the process environment (`NO_COLOR` turns colours off).
+    public init(service: any AccountsService, environment: [String: String]) {
+        self.service = service
+        self.environment = environment
+    }
+
+    /// Returns when the person quits, a signal arrives or the calling task is cancelled.
+    public func run() async throws {
+        let stopRequest = stopRequest
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let thread = Thread { [self] in
+                    do {
+                        try self.runOnTerminalThread()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.name = "atproto-oauth-tui"
+                thread.start()
+            }
+        } onCancel: {
+            stopRequest.request()
+        }
+    }
+
+    /// Milliseconds to wait for a key: short while something animates, longer when idle.
+    static func pollTimeout(for model: Model) -> Int32 {
+        let busy = model.login.isRunning || model.discovery.isRunning || !model.refreshing.isEmpty
+        return busy ? 100 : 250
+    }
+
+    private func runOnTerminalThread() throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw TUIError("the TUI needs a terminal: run it with stdin and stdout attached to a TTY")
+        }
+        setlocale(LC_ALL, "")
+        // Before initscr, so ncurses leaves these signals to us instead of exiting on them.
+        cncurses_install_signal_handlers()
+        defer { cncurses_restore_signal_handlers() }
+        guard let window = initscr() else {
+            throw TUIError("could not initialise the terminal (check TERM)")
+        }
+        defer { endwin() }
+        cbreak()
+        noecho()
+        keypad(window, true)
+        curs_set(0)
+        set_escdelay(25)
+        let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+        let useColor = !noColor && cncurses_init_colors() != 0
+        var screen = NCursesScreen(window: window, useColor: useColor)
+
+        let inbox = EventInbox()
+        let executor = EffectExecutor(service: service, inbox: inbox)
+        defer { executor.cancelAll() }
+        var loop = Loop(
+            model: Model(
+                now: Date(), rows: screen.rows, cols: screen.cols, suggestedHandles: service.suggestedHandles,
+                timeZone: .current),
+            executor: executor)
+        executor.perform(.loadAccounts, model: loop.model)
+
+        while !loop.done {
+            if cncurses_take_signal() != 0 || stopRequest.isRequested { break }
+            for event in inbox.drain() { loop.apply(event) }
+            loop.apply(.tick(Date()))
+            view(loop.model, into: &screen)
+            wrefresh(window)
+            loop.flushClipboard()
+            wtimeout(window, Self.pollTimeout(for: loop.model))
+            var code: UInt32 = 0
+            switch cncurses_read_key(window, &code) {
+            case 0:
+                if let key = Self.key(character: code) { loop.apply(.key(key)) }
+            case 1:
+                if Int32(code) == cncurses_key_resize() {
+                    loop.apply(.resized(rows: screen.rows, cols: screen.cols))
+                } else if let key = Self.key(function: Int32(code)) {
+                    loop.apply(.key(key))
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    static func key(character code: UInt32) -> Key? {
+        switch code {
+        case 3: return .ctrlC
+        case 27: return .escape
+        case 10, 13: return .enter
+        case 8, 127: return .backspace
+        case 0..<32: return nil
+        default: return Unicode.Scalar(code).map { .char(Character($0)) }
+        }
+    }
+
+    static func key(function code: Int32) -> Key? {
+        switch code {
+        case cncurses_key_up(): .up
+        case cncurses_key_down(): .down
+        case cncurses_key_enter(): .enter
+        case cncurses_key_backspace(): .backspace
+        case cncurses_key_home(): .home
+        case cncurses_key_end(): .end
+        case cncurses_key_ppage(): .pageUp
+        case cncurses_key_npage(): .pageDown
+        default: nil
+        }
+    }
+}
+
+/// The model plus what the loop must do after each update.
+private struct Loop {
+    var model: Model
+    let executor: EffectExecutor
+    var done = false
+    var clipboard: String?
+
+    mutating func apply(_ event: Event) {
+        let (next, effects) = update(model, event)
+        model = next
+        for effect in effects {
+            switch effect {
+            case .quit: done = true
+            case .copyToClipboard(let text): clipboard = text
+            default: executor.perform(effect, model: model)
+            }
+        }
+    }
+
+    /// Sends OSC 52 after the frame is drawn, so it does not interleave with ncurses output.
+    mutating func flushClipboard() {
+        guard let text = clipboard else { return }
+        clipboard = nil
+        let sequence = "\u{1B}]52;c;\(Data(text.utf8).base64EncodedString())\u{07}"
+        FileHandle.standardOutput.write(Data(sequence.utf8))
+    }
+}
+
+/// Set when the task running the TUI is cancelled; read by the loop each poll.
+private final class StopRequest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false  // guarded by lock
+
+    func request() {
+        lock.lock()
+        requested = true
+        lock.unlock()
+    }
+
+    var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
+    }
+}

@@ -1,0 +1,78 @@
+import ATProtoDevServer
+import ATProtoOAuth
+import Foundation
+import Testing
+
+@Suite("Dev network discovery documents")
+struct DiscoveryTests {
+    @Test("R4–R6: PLC serves each seeded DID document with handle and #atproto_pds")
+    func plcDocuments() async throws {
+        try await DevHarness.with { harness in
+            #expect(harness.info.accounts.map(\.handle) == ["alice.test", "bob.test", "carol.test"])
+            for account in harness.info.accounts {
+                let did = try DID(account.did)
+                #expect(account.did.count == "did:plc:".count + 24)
+                let response = try await harness.get(harness.url(harness.plc, "/" + account.did))
+                #expect(response.status == 200)
+                let document = try harness.json(response)
+                #expect(document["id"]?.stringValue == did.rawValue)
+                #expect(document["alsoKnownAs"]?.arrayValue?.first?.stringValue == "at://\(account.handle)")
+                let service = try #require(document["service"]?.arrayValue?.first)
+                #expect(service["id"]?.stringValue == "#atproto_pds")
+                #expect(service["type"]?.stringValue == "AtprotoPersonalDataServer")
+                #expect(service["serviceEndpoint"]?.stringValue == account.pds)
+            }
+            #expect(harness.info.accounts.map(\.pds) == [harness.info.pds[0], harness.info.pds[0], harness.info.pds[1]])
+        }
+    }
+
+    @Test("R4: an unknown DID is 404")
+    func unknownDID() async throws {
+        try await DevHarness.with { harness in
+            let response = try await harness.get(harness.url(harness.plc, "/did:plc:zzzzzzzzzzzzzzzzzzzzzzzz"))
+            #expect(response.status == 404)
+        }
+    }
+
+    @Test("R8: each PDS's resource metadata passes the core's checks and names its AS")
+    func protectedResourceMetadata() async throws {
+        try await DevHarness.with { harness in
+            let expected = [(harness.entrywayPDS, harness.entryway), (harness.selfHostedPDS, harness.selfHostedPDS)]
+            for (pds, issuer) in expected {
+                let response = try await harness.get(harness.url(pds, "/.well-known/oauth-protected-resource"))
+                #expect(ProtectedResourceMetadata.responseChecks(response).failures.isEmpty)
+                let metadata = try ProtectedResourceMetadata.decode(response.body)
+                #expect(metadata.checks(pds: pds, allowHTTPLoopback: true).failures.isEmpty)
+                #expect(try metadata.authorizationServer(allowHTTPLoopback: true).originString == issuer.originString)
+            }
+        }
+    }
+
+    @Test("R9: both authorization servers' metadata pass every check")
+    func authorizationServerMetadata() async throws {
+        try await DevHarness.with { harness in
+            for issuer in [harness.entryway, harness.selfHostedPDS] {
+                let response = try await harness.get(harness.url(issuer, "/.well-known/oauth-authorization-server"))
+                #expect(AuthorizationServerMetadata.responseChecks(response).failures.isEmpty)
+                let metadata = try AuthorizationServerMetadata.decode(response.body)
+                let failures = metadata.checks(issuer: issuer, allowHTTPLoopback: true).failures
+                #expect(failures.isEmpty, "\(failures)")
+            }
+        }
+    }
+
+    @Test("XRPC resolveHandle: seeded handles resolve, others are HandleNotFound")
+    func resolveHandle() async throws {
+        try await DevHarness.with { harness in
+            let resolver = try #require(URL(string: harness.info.handleResolver))
+            let ok = try await harness.get(
+                harness.url(resolver, "/xrpc/com.atproto.identity.resolveHandle?handle=carol.test"))
+            #expect(ok.status == 200)
+            #expect(try harness.json(ok)["did"]?.stringValue == "did:plc:caroltestdevaccount22222")
+            let missing = try await harness.get(
+                harness.url(resolver, "/xrpc/com.atproto.identity.resolveHandle?handle=nobody.test"))
+            #expect(missing.status == 400)
+            #expect(try harness.json(missing)["error"]?.stringValue == "HandleNotFound")
+        }
+    }
+}
