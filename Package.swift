@@ -55,6 +55,7 @@ let package = Package(
                 "CResolv",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,6 +127,10 @@ let package = Package(
                 "ATProtoHTTP",
                 "ATProtoDevServer",
                 .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -142,6 +147,17 @@ let package = Package(
         .testTarget(
             name: "AccountStoreTests",
             dependencies: ["AccountStore"],
+            swiftSettings: swiftSettings
+        ),
+        // End-to-end: drives the built `atproto-oauth` binary against `atproto-oauth dev-server`.
+        .testTarget(
+            name: "ATProtoOAuthCLITests",
+            dependencies: [
+                "ATProtoOAuth",
+                "AccountStore",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+            ],
+            resources: [.copy("Support/browser.py")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

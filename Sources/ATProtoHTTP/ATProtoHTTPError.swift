@@ -184,7 +184,7 @@ public struct ATProtoHTTPError: Error, Hashable, Sendable, CustomStringConvertib
         case .proxy(let proxy, let reason):
             return "\(prefix)proxy \(proxy) failed: \(reason); check HTTPS_PROXY/HTTP_PROXY and NO_PROXY."
         case .dns(let name, let nameserver, let reason):
-            return "DNS look-up of \(name) via \(nameserver) failed: \(reason); "
+            return "\(prefix)DNS look-up of \(name) via \(nameserver) failed: \(reason); "
                 + "check the name, your network, or pin a nameserver with --dns-server."
         case .invalidCAFile(let path, let reason):
             return "CA file \(path): \(reason); pass a readable PEM file of trust roots (--ca-file or SSL_CERT_FILE)."

@@ -38,7 +38,8 @@ extension AccountStore {
             } catch let error as AccountStoreError {
                 problems.append(StoreProblem(error, file: place.display))
             } catch {
-                problems.append(StoreProblem(AccountStoreError(.fileSystem, path: place.display, "\(error)"), file: place.display))
+                problems.append(
+                    StoreProblem(AccountStoreError(.fileSystem, path: place.display, "\(error)"), file: place.display))
             }
         }
         do {
@@ -46,7 +47,8 @@ extension AccountStore {
         } catch let error as AccountStoreError {
             problems.append(StoreProblem(error, file: configPlace.display))
         } catch {
-            problems.append(StoreProblem(AccountStoreError(.fileSystem, path: "config.json", "\(error)"), file: "config.json"))
+            problems.append(
+                StoreProblem(AccountStoreError(.fileSystem, path: "config.json", "\(error)"), file: "config.json"))
         }
         sessions.sort { ($0.listingName, $0.did.rawValue) < ($1.listingName, $1.did.rawValue) }
         problems.sort { $0.file < $1.file }

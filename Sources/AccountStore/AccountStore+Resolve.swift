@@ -42,11 +42,13 @@ extension AccountStore {
         let unreadable = listing.problems.filter { $0.file.hasPrefix("accounts/") }
         let problemNote =
             unreadable.isEmpty
-            ? "" : "; \(unreadable.count) account file(s) could not be read: "
+            ? ""
+            : "; \(unreadable.count) account file(s) could not be read: "
                 + unreadable.map(\.file).joined(separator: ", ")
         if sessions.isEmpty {
             throw AccountStoreError(
-                .noAccounts, "no account matches '\(needle)': the store has no accounts yet "
+                .noAccounts,
+                "no account matches '\(needle)': the store has no accounts yet "
                     + "(log in with: atproto-oauth login <handle>)" + problemNote)
         }
         throw AccountStoreError(

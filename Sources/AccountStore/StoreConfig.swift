@@ -75,8 +75,10 @@ extension AccountStore {
         do {
             data = try config.encoded()
         } catch {
-            throw AccountStoreError(.corruptFile, path: configPlace.display, "cannot encode the configuration: \(error)")
+            throw AccountStoreError(
+                .corruptFile, path: configPlace.display, "cannot encode the configuration: \(error)")
         }
         try PrivateFiles.writeAtomically(data, to: configPlace)
+        PrivateFiles.sweepStaleTemporaryFiles(in: directory, olderThan: Self.staleTemporaryFileAge)
     }
 }

@@ -41,7 +41,7 @@ struct DNSTests {
         #expect(answer?.prefix(2) == [0xBE, 0xEF])
         #expect(answer.map { $0[3] & 0x0F } == 0)
         #expect(answer.map { Int($0[6]) << 8 | Int($0[7]) } == 1)
-        #expect(answer?.suffix(13) == [12] + Array("did=did:plc:x".utf8))
+        #expect(answer?.suffix(14) == [13] + Array("did=did:plc:x".utf8))
         let missing = responder.respond(to: Self.query(id: 7, name: "_atproto.carol.test"))
         #expect(missing.map { $0[3] & 0x0F } == 3)
         let garbage = responder.respond(to: [0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 0x0C])

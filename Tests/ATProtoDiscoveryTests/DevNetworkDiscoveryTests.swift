@@ -50,7 +50,7 @@ struct DevNetworkDiscoveryTests {
         #expect(result.pds.absoluteString == account.pds)
         let expectedIssuer = handle == "carol.test" ? info.pds[1] : info.entryway
         #expect(result.issuer.absoluteString == expectedIssuer)
-        #expect(result.checks.allSatisfy(\.ok), "\(result.checks.failures)")
+        #expect(result.checks.failures.isEmpty, "\(result.checks.failures)")
         #expect(result.steps.allSatisfy { $0.status == .ok || $0.status == .skipped })
     }
 
@@ -91,7 +91,7 @@ struct DevNetworkDiscoveryTests {
             #expect(result.pds.absoluteString == info.pds[index])
             #expect(result.issuer.absoluteString == (index == 0 ? info.entryway : info.pds[1]))
             #expect(result.resourceMetadata != nil)
-            #expect(result.checks.allSatisfy(\.ok), "\(result.checks.failures)")
+            #expect(result.checks.failures.isEmpty, "\(result.checks.failures)")
         }
     }
 

@@ -52,7 +52,7 @@ struct HostileIdentityTests {
     func txtWithoutDIDPrefix() async {
         let resolver = FakeTXTResolver(["_atproto.\(Fixture.handle)": ["v=spf1 -all", "dId=\(Fixture.did)"]])
         let error = await discoveryFailure(Fixture.discovery(FakeTransport(Fixture.routes()), resolver), Fixture.handle)
-        expectFailure(error, step: .resolveHandle, code: .notFound, rule: "R3", reasonContains: "none with did=")
+        expectFailure(error, step: .resolveHandle, code: .notFound, rule: "R3", reasonContains: "no did= TXT record")
     }
 
     @Test("R3: TXT records without did= are ignored; HTTPS answers")

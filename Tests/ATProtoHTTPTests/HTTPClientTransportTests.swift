@@ -90,7 +90,8 @@ struct HTTPClientTransportTests {
 
         let error = try await withTransport { transport in
             await #expect(throws: ATProtoHTTPError.self) {
-                try await transport.send(ATProtoOAuth.HTTPRequest(method: "GET", url: server.url("/start?state=s3cr3t")))
+                try await transport.send(
+                    ATProtoOAuth.HTTPRequest(method: "GET", url: server.url("/start?state=s3cr3t")))
             }
         }
         #expect(error?.code == .redirect)
@@ -169,7 +170,8 @@ struct HTTPClientTransportTests {
         // Even with the development flag on: it only ever covers loopback.
         let error = try await withTransport { transport in
             await #expect(throws: ATProtoHTTPError.self) {
-                try await transport.send(ATProtoOAuth.HTTPRequest(method: "GET", url: try #require(URL(string: "http://example.com/"))))
+                try await transport.send(
+                    ATProtoOAuth.HTTPRequest(method: "GET", url: try #require(URL(string: "http://example.com/"))))
             }
         }
         #expect(error?.code == .insecureURL)
@@ -244,7 +246,8 @@ struct HTTPClientTransportTests {
     func invalidProxyAtInit() throws {
         let error = #expect(throws: ATProtoHTTPError.self) {
             try HTTPClientTransport(
-                configuration: .init(caFile: nil, proxy: ProxySettings(httpsProxy: "https://user:pw@proxy.example:3128")))
+                configuration: .init(
+                    caFile: nil, proxy: ProxySettings(httpsProxy: "https://user:pw@proxy.example:3128")))
         }
         #expect(error?.code == .proxy)
         #expect(error?.description.contains("pw") == false)

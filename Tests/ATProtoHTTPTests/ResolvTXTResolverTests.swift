@@ -78,7 +78,8 @@ struct ResolvTXTResolverTests {
         #expect(try ResolvTXTResolver(nameserver: "192.0.2.1").nameserver == "192.0.2.1:53")
         #expect(try ResolvTXTResolver(nameserver: "127.0.0.1:5353").nameserver == "127.0.0.1:5353")
         #expect(try ResolvTXTResolver().nameserver == nil)
-        for bad in ["", "localhost", "1.2.3", "1.2.3.256", "::1", "[::1]:53", "1.2.3.4:0", "1.2.3.4:70000", "1.2.3.4:"] {
+        for bad in ["", "localhost", "1.2.3", "1.2.3.256", "::1", "[::1]:53", "1.2.3.4:0", "1.2.3.4:70000", "1.2.3.4:"]
+        {
             let error = #expect(throws: ATProtoHTTPError.self, "\(bad)") { try ResolvTXTResolver(nameserver: bad) }
             #expect(error?.code == .invalidNameserver)
         }

@@ -32,7 +32,7 @@ struct ASMutation: Sendable, CustomTestStringConvertible {
     /// `nil` removes the key.
     let value: JSONValue?
     let failing: String
-    var testDescription: String { "\(key) → \(value.map { $0.prettyPrinted() } ?? "removed") fails \(failing)" }
+    var testDescription: String { "\(key) → \(value.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) } ?? "removed") fails \(failing)" }
 }
 
 @Suite("Authorization server metadata (R9)")
@@ -42,20 +42,31 @@ struct AuthorizationServerMetadataTests {
     static let mutations: [ASMutation] = [
         ASMutation(key: "issuer", value: .string("https://evil.example"), failing: "issuer"),
         ASMutation(key: "issuer", value: .string("https://bsky.social/"), failing: "issuer"),
-        ASMutation(key: "authorization_endpoint", value: .string("http://bsky.social/oauth/authorize"), failing: "authorization_endpoint"),
+        ASMutation(
+            key: "authorization_endpoint", value: .string("http://bsky.social/oauth/authorize"),
+            failing: "authorization_endpoint"),
         ASMutation(key: "token_endpoint", value: .string("not a url"), failing: "token_endpoint"),
         ASMutation(key: "response_types_supported", value: nil, failing: "response_types_supported"),
-        ASMutation(key: "response_types_supported", value: .array([.string("token")]), failing: "response_types_supported"),
-        ASMutation(key: "grant_types_supported", value: .array([.string("authorization_code")]), failing: "grant_types_supported"),
-        ASMutation(key: "code_challenge_methods_supported", value: .array([.string("plain")]), failing: "code_challenge_methods_supported"),
-        ASMutation(key: "token_endpoint_auth_methods_supported", value: .array([.string("none")]), failing: "token_endpoint_auth_methods_supported"),
         ASMutation(
-            key: "token_endpoint_auth_signing_alg_values_supported", value: .array([.string("ES256"), .string("none")]),
+            key: "response_types_supported", value: .array([.string("token")]), failing: "response_types_supported"),
+        ASMutation(
+            key: "grant_types_supported", value: .array([.string("authorization_code")]),
+            failing: "grant_types_supported"),
+        ASMutation(
+            key: "code_challenge_methods_supported", value: .array([.string("plain")]),
+            failing: "code_challenge_methods_supported"),
+        ASMutation(
+            key: "token_endpoint_auth_methods_supported", value: .array([.string("none")]),
+            failing: "token_endpoint_auth_methods_supported"),
+        ASMutation(
+            key: "token_endpoint_auth_signing_alg_values_supported",
+            value: .array([.string("ES256"), .string("none")]),
             failing: "token_endpoint_auth_signing_alg_values_supported"),
         ASMutation(
             key: "token_endpoint_auth_signing_alg_values_supported", value: .array([.string("RS256")]),
             failing: "token_endpoint_auth_signing_alg_values_supported"),
-        ASMutation(key: "scopes_supported", value: .array([.string("transition:generic")]), failing: "scopes_supported"),
+        ASMutation(
+            key: "scopes_supported", value: .array([.string("transition:generic")]), failing: "scopes_supported"),
         ASMutation(key: "scopes_supported", value: nil, failing: "scopes_supported"),
         ASMutation(
             key: "authorization_response_iss_parameter_supported", value: .bool(false),
@@ -63,21 +74,32 @@ struct AuthorizationServerMetadataTests {
         ASMutation(
             key: "authorization_response_iss_parameter_supported", value: nil,
             failing: "authorization_response_iss_parameter_supported"),
-        ASMutation(key: "require_pushed_authorization_requests", value: .bool(false), failing: "require_pushed_authorization_requests"),
-        ASMutation(key: "require_pushed_authorization_requests", value: nil, failing: "require_pushed_authorization_requests"),
-        ASMutation(key: "pushed_authorization_request_endpoint", value: nil, failing: "pushed_authorization_request_endpoint"),
+        ASMutation(
+            key: "require_pushed_authorization_requests", value: .bool(false),
+            failing: "require_pushed_authorization_requests"),
+        ASMutation(
+            key: "require_pushed_authorization_requests", value: nil, failing: "require_pushed_authorization_requests"),
+        ASMutation(
+            key: "pushed_authorization_request_endpoint", value: nil, failing: "pushed_authorization_request_endpoint"),
         ASMutation(
             key: "pushed_authorization_request_endpoint", value: .string("http://bsky.social/oauth/par"),
             failing: "pushed_authorization_request_endpoint"),
-        ASMutation(key: "dpop_signing_alg_values_supported", value: .array([.string("RS256")]), failing: "dpop_signing_alg_values_supported"),
-        ASMutation(key: "require_request_uri_registration", value: .bool(false), failing: "require_request_uri_registration"),
-        ASMutation(key: "client_id_metadata_document_supported", value: nil, failing: "client_id_metadata_document_supported"),
-        ASMutation(key: "client_id_metadata_document_supported", value: .bool(false), failing: "client_id_metadata_document_supported"),
+        ASMutation(
+            key: "dpop_signing_alg_values_supported", value: .array([.string("RS256")]),
+            failing: "dpop_signing_alg_values_supported"),
+        ASMutation(
+            key: "require_request_uri_registration", value: .bool(false), failing: "require_request_uri_registration"),
+        ASMutation(
+            key: "client_id_metadata_document_supported", value: nil, failing: "client_id_metadata_document_supported"),
+        ASMutation(
+            key: "client_id_metadata_document_supported", value: .bool(false),
+            failing: "client_id_metadata_document_supported"),
     ]
 
     @Test("R9: the bsky entryway document passes every check")
     func bskyPasses() throws {
-        let metadata = try AuthorizationServerMetadata.decode(try MetadataFixture.data("bsky-entryway-authorization-server"))
+        let metadata = try AuthorizationServerMetadata.decode(
+            try MetadataFixture.data("bsky-entryway-authorization-server"))
         let checks = metadata.checks(issuer: Self.bsky, allowHTTPLoopback: false)
         #expect(checks.failures.isEmpty, "\(checks.failures)")
         #expect(Set(checks.map(\.name)).count == checks.count)
@@ -92,7 +114,9 @@ struct AuthorizationServerMetadataTests {
     @Test("R9: the indie PDS document passes every check for its own origin")
     func indiePasses() throws {
         let metadata = try AuthorizationServerMetadata.decode(try MetadataFixture.data("indie-authorization-server"))
-        #expect(metadata.checks(issuer: MetadataFixture.url("https://pds.robocracy.org"), allowHTTPLoopback: false).failures.isEmpty)
+        #expect(
+            metadata.checks(issuer: MetadataFixture.url("https://pds.robocracy.org"), allowHTTPLoopback: false).failures
+                .isEmpty)
         let wrong = metadata.checks(issuer: Self.bsky, allowHTTPLoopback: false).failures
         #expect(wrong.map(\.name) == ["issuer"])
     }
@@ -161,10 +185,12 @@ struct AuthorizationServerMetadataTests {
     @Test("R9/R29: the response must be exactly 200 JSON, not a redirect")
     func responseChecks() {
         #expect(AuthorizationServerMetadata.responseChecks(MetadataFixture.jsonOK).failures.isEmpty)
-        let withCharset = HTTPResponse(status: 200, headers: [(name: "content-type", value: "application/json; charset=utf-8")])
+        let withCharset = HTTPResponse(
+            status: 200, headers: [(name: "content-type", value: "application/json; charset=utf-8")])
         #expect(AuthorizationServerMetadata.responseChecks(withCharset).failures.isEmpty)
         let redirect = HTTPResponse(
-            status: 302, headers: [(name: "Content-Type", value: "application/json"), (name: "Location", value: "https://x")])
+            status: 302,
+            headers: [(name: "Content-Type", value: "application/json"), (name: "Location", value: "https://x")])
         let failures = AuthorizationServerMetadata.responseChecks(redirect).failures
         #expect(failures.map(\.name) == ["status"])
         #expect(failures.first?.detail.contains("redirect") == true)
@@ -172,6 +198,9 @@ struct AuthorizationServerMetadataTests {
         #expect(AuthorizationServerMetadata.responseChecks(created).failures.map(\.name) == ["status"])
         let html = HTTPResponse(status: 200, headers: [(name: "Content-Type", value: "text/html")])
         #expect(AuthorizationServerMetadata.responseChecks(html).failures.map(\.name) == ["content_type"])
-        #expect(AuthorizationServerMetadata.responseChecks(HTTPResponse(status: 200)).failures.map(\.name) == ["content_type"])
+        #expect(
+            AuthorizationServerMetadata.responseChecks(HTTPResponse(status: 200)).failures.map(\.name) == [
+                "content_type"
+            ])
     }
 }

@@ -5,7 +5,9 @@ import Testing
 
 @Suite("Client metadata (R10–R13)")
 struct ClientMetadataTests {
-    func failing(_ metadata: ClientMetadata, _ url: String, _ response: HTTPResponse? = MetadataFixture.jsonOK) -> Set<String> {
+    func failing(_ metadata: ClientMetadata, _ url: String, _ response: HTTPResponse? = MetadataFixture.jsonOK) -> Set<
+        String
+    > {
         Set(metadata.checks(clientID: MetadataFixture.url(url), fetchedResponse: response).failures.map(\.name))
     }
 
@@ -48,15 +50,23 @@ struct ClientMetadataTests {
     func hostedURLRules() throws {
         let native = { (id: String) in
             ClientMetadata.hostedNative(
-                clientID: MetadataFixture.url(id), redirectURIs: ["http://127.0.0.1/"], scope: "atproto", clientName: nil,
+                clientID: MetadataFixture.url(id), redirectURIs: ["http://127.0.0.1/"], scope: "atproto",
+                clientName: nil,
                 clientURI: nil)
         }
         #expect(failing(native("http://app.example.com/c.json"), "http://app.example.com/c.json") == ["client_id_url"])
-        #expect(failing(native("https://app.example.com:8443/c.json"), "https://app.example.com:8443/c.json") == ["client_id_url"])
+        #expect(
+            failing(native("https://app.example.com:8443/c.json"), "https://app.example.com:8443/c.json") == [
+                "client_id_url"
+            ])
         let redirect = HTTPResponse(status: 302, headers: [(name: "Content-Type", value: "application/json")])
-        #expect(failing(native("https://app.example.com/c.json"), "https://app.example.com/c.json", redirect) == ["status"])
+        #expect(
+            failing(native("https://app.example.com/c.json"), "https://app.example.com/c.json", redirect) == ["status"])
         let text = HTTPResponse(status: 200, headers: [(name: "Content-Type", value: "text/plain")])
-        #expect(failing(native("https://app.example.com/c.json"), "https://app.example.com/c.json", text) == ["content_type"])
+        #expect(
+            failing(native("https://app.example.com/c.json"), "https://app.example.com/c.json", text) == [
+                "content_type"
+            ])
     }
 
     @Test("R11: each required field is checked by name")
@@ -109,7 +119,10 @@ struct ClientMetadataTests {
     func impliedMetadata() throws {
         let metadata = ClientMetadata.localhostDevelopment(
             redirectURIs: ["http://127.0.0.1:8080/callback"], scope: "atproto transition:generic")
-        #expect(metadata.clientID == "http://localhost?redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fcallback&scope=atproto%20transition%3Ageneric")
+        #expect(
+            metadata.clientID
+                == "http://localhost?redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fcallback&scope=atproto%20transition%3Ageneric"
+        )
         #expect(metadata.applicationType == "native")
         #expect(metadata.tokenEndpointAuthMethod == "none")
         #expect(metadata.grantTypes == ["authorization_code", "refresh_token"])
@@ -137,7 +150,9 @@ struct ClientMetadataTests {
             "http://localhost?redirect_uri=https%3A%2F%2Fexample.com%2F", "http://localhost.example.com",
             "http://127.0.0.1",
         ] {
-            let error = #expect(throws: ATProtoOAuthError.self, "\(bad)") { try ClientMetadata.parseDevelopmentClientID(bad) }
+            let error = #expect(throws: ATProtoOAuthError.self, "\(bad)") {
+                try ClientMetadata.parseDevelopmentClientID(bad)
+            }
             #expect(error?.rule == "R13" && error?.code == .invalidClientMetadata)
         }
     }

@@ -45,6 +45,16 @@ struct JWSTests {
         #expect(!jws.verifyES256(with: DPoPKey.generate().publicJWK))
     }
 
+    @Test("compact JSON escapes control characters and round trips any string")
+    func escapesStrings() throws {
+        let tricky = "quote\" backslash\\ newline\n tab\t nul\u{0} bell\u{7} é 😀 </script>"
+        let compact = try CompactJWS.signES256(
+            header: ["alg": .string("ES256")], payload: ["s": .string(tricky), "f": .number(0.5)], key: key)
+        let jws = try CompactJWS(compact)
+        #expect(jws.payload["s"] == .string(tricky))
+        #expect(jws.payload["f"] == .number(0.5))
+    }
+
     @Test("verifyES256 refuses DER and wrongly sized signatures")
     func refusesDER() throws {
         let compact = try CompactJWS.signES256(header: ["alg": .string("ES256")], payload: [:], key: key)

@@ -24,7 +24,10 @@ struct MetadataFuzzTests {
 
     static func seeds() throws -> [Data] {
         var seeds = try fixtureNames.map { try MetadataFixture.data($0) }
-        seeds.append(Data(#"{"access_token":"a","token_type":"DPoP","expires_in":1800,"refresh_token":"r","scope":"atproto transition:generic","sub":"did:plc:ewvi7nxzyoun6zhxrhs64oiz"}"#.utf8))
+        seeds.append(
+            Data(
+                #"{"access_token":"a","token_type":"DPoP","expires_in":1800,"refresh_token":"r","scope":"atproto transition:generic","sub":"did:plc:ewvi7nxzyoun6zhxrhs64oiz"}"#
+                    .utf8))
         seeds.append(try SessionTests.make().encoded())
         seeds.append(Data(#"{"error":"use_dpop_nonce","error_description":"x"}"#.utf8))
         return seeds
@@ -32,12 +35,15 @@ struct MetadataFuzzTests {
 
     static func randomString(_ rng: inout FuzzRandom) -> String {
         let pool = [
-            "", "atproto", "https://bsky.social", "http://127.0.0.1", "did:plc:ewvi7nxzyoun6zhxrhs64oiz", "DPoP", "none",
+            "", "atproto", "https://bsky.social", "http://127.0.0.1", "did:plc:ewvi7nxzyoun6zhxrhs64oiz", "DPoP",
+            "none",
             "ES256", "\u{0}", "é\u{301}", "😀", String(repeating: "a", count: 300), "%zz", "../", "-1", "1e309",
         ]
         if Bool.random(using: &rng) { return pool.randomElement(using: &rng) ?? "" }
         let count = Int.random(in: 0...12, using: &rng)
-        return String(String.UnicodeScalarView((0..<count).compactMap { _ in Unicode.Scalar(UInt32.random(in: 0...0x2FF, using: &rng)) }))
+        return String(
+            String.UnicodeScalarView(
+                (0..<count).compactMap { _ in Unicode.Scalar(UInt32.random(in: 0...0x2FF, using: &rng)) }))
     }
 
     static func randomValue(_ rng: inout FuzzRandom, depth: Int = 0) -> JSONValue {
@@ -49,7 +55,9 @@ struct MetadataFuzzTests {
         case 4: return .array((0..<Int.random(in: 0...3, using: &rng)).map { _ in randomValue(&rng, depth: depth + 1) })
         default:
             var object: [String: JSONValue] = [:]
-            for _ in 0..<Int.random(in: 0...3, using: &rng) { object[randomString(&rng)] = randomValue(&rng, depth: depth + 1) }
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                object[randomString(&rng)] = randomValue(&rng, depth: depth + 1)
+            }
             return .object(object)
         }
     }
@@ -77,11 +85,14 @@ struct MetadataFuzzTests {
         case 4:
             var bytes = [UInt8](seed)
             let at = Int.random(in: 0...bytes.count, using: &rng)
-            bytes.insert(contentsOf: (0..<Int.random(in: 1...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, at: at)
+            bytes.insert(
+                contentsOf: (0..<Int.random(in: 1...16, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng)
+                }, at: at)
             return Data(bytes)
         default:
             if Bool.random(using: &rng) {
-                return Data((0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+                return Data(
+                    (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) })
             }
             return (try? JSONEncoder().encode(randomValue(&rng))) ?? Data()
         }

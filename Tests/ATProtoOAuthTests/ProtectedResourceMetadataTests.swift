@@ -41,7 +41,8 @@ struct ProtectedResourceMetadataTests {
     @Test("R8: zero authorization servers fail")
     func zeroServers() throws {
         for servers in [[], nil] as [[String]?] {
-            let metadata = ProtectedResourceMetadata(resource: Self.morelPDS.absoluteString, authorizationServers: servers)
+            let metadata = ProtectedResourceMetadata(
+                resource: Self.morelPDS.absoluteString, authorizationServers: servers)
             #expect(failing(metadata, pds: Self.morelPDS) == ["authorization_servers", "authorization_server"])
             let error = #expect(throws: ATProtoOAuthError.self) { try metadata.authorizationServer() }
             #expect(error?.rule == "R8" && error?.field == "authorization_servers")
@@ -51,15 +52,19 @@ struct ProtectedResourceMetadataTests {
     @Test("R8: two authorization servers fail")
     func twoServers() {
         let metadata = ProtectedResourceMetadata(
-            resource: Self.morelPDS.absoluteString, authorizationServers: ["https://bsky.social", "https://other.example"])
+            resource: Self.morelPDS.absoluteString,
+            authorizationServers: ["https://bsky.social", "https://other.example"])
         #expect(failing(metadata, pds: Self.morelPDS) == ["authorization_servers"])
         #expect(throws: ATProtoOAuthError.self) { try metadata.authorizationServer() }
     }
 
-    @Test("R8: the authorization server must be a bare https origin", arguments: [
-        "https://bsky.social/oauth", "https://bsky.social?x=1", "https://bsky.social#f", "https://user:pw@bsky.social",
-        "http://bsky.social", "ftp://bsky.social", "not a url", "http://127.0.0.1:2583",
-    ])
+    @Test(
+        "R8: the authorization server must be a bare https origin",
+        arguments: [
+            "https://bsky.social/oauth", "https://bsky.social?x=1", "https://bsky.social#f",
+            "https://user:pw@bsky.social",
+            "http://bsky.social", "ftp://bsky.social", "not a url", "http://127.0.0.1:2583",
+        ])
     func badServerURL(_ server: String) {
         let metadata = ProtectedResourceMetadata(resource: Self.morelPDS.absoluteString, authorizationServers: [server])
         #expect(failing(metadata, pds: Self.morelPDS) == ["authorization_server"])
@@ -69,7 +74,8 @@ struct ProtectedResourceMetadataTests {
     @Test("R8/R29: http loopback is accepted only in development mode")
     func loopback() throws {
         let pds = MetadataFixture.url("http://127.0.0.1:2583")
-        let metadata = ProtectedResourceMetadata(resource: "http://127.0.0.1:2583", authorizationServers: ["http://127.0.0.1:2584"])
+        let metadata = ProtectedResourceMetadata(
+            resource: "http://127.0.0.1:2583", authorizationServers: ["http://127.0.0.1:2584"])
         #expect(failing(metadata, pds: pds, loopback: true).isEmpty)
         #expect(failing(metadata, pds: pds, loopback: false) == ["authorization_server"])
         #expect(try metadata.authorizationServer(allowHTTPLoopback: true).absoluteString == "http://127.0.0.1:2584")
@@ -77,7 +83,8 @@ struct ProtectedResourceMetadataTests {
 
     @Test("R8: a trailing slash on the authorization server is normalised away")
     func trailingSlash() throws {
-        let metadata = ProtectedResourceMetadata(resource: Self.morelPDS.absoluteString, authorizationServers: ["https://bsky.social/"])
+        let metadata = ProtectedResourceMetadata(
+            resource: Self.morelPDS.absoluteString, authorizationServers: ["https://bsky.social/"])
         #expect(failing(metadata, pds: Self.morelPDS).isEmpty)
         #expect(try metadata.authorizationServer().absoluteString == "https://bsky.social")
     }

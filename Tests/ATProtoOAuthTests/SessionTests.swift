@@ -12,7 +12,8 @@ struct SessionTests {
             tokenEndpoint: MetadataFixture.url("https://bsky.social/oauth/token"),
             revocationEndpoint: MetadataFixture.url("https://bsky.social/oauth/revoke"),
             pushedAuthorizationRequestEndpoint: MetadataFixture.url("https://bsky.social/oauth/par"),
-            authorizationEndpoint: MetadataFixture.url("https://bsky.social/oauth/authorize"), clientID: "http://localhost",
+            authorizationEndpoint: MetadataFixture.url("https://bsky.social/oauth/authorize"),
+            clientID: "http://localhost",
             redirectURI: "http://127.0.0.1/", scope: try ScopeSet("atproto transition:generic"),
             accessToken: "access-token-secret", refreshToken: "refresh-token-secret",
             expiresAt: Date(timeIntervalSince1970: 1_800_000_000.5), dpopKey: DPoPKey.generate().privateJWK,
@@ -50,24 +51,37 @@ struct SessionTests {
     func versions() throws {
         var object = try #require(JSONValue.parse(try Self.make().encoded(), source: "s").objectValue)
         object["version"] = .number(2)
-        let future = #expect(throws: ATProtoOAuthError.self) { try Session.decode(JSONEncoder().encode(JSONValue.object(object))) }
-        #expect(future?.code == .invalidSession && future?.field == "version" && future?.reason.contains("newer") == true)
+        let future = #expect(throws: ATProtoOAuthError.self) {
+            try Session.decode(JSONEncoder().encode(JSONValue.object(object)))
+        }
+        #expect(
+            future?.code == .invalidSession && future?.field == "version" && future?.reason.contains("newer") == true)
         object["version"] = .number(0)
-        let old = #expect(throws: ATProtoOAuthError.self) { try Session.decode(JSONEncoder().encode(JSONValue.object(object))) }
+        let old = #expect(throws: ATProtoOAuthError.self) {
+            try Session.decode(JSONEncoder().encode(JSONValue.object(object)))
+        }
         #expect(old?.field == "version")
         object["version"] = nil
-        let missing = #expect(throws: ATProtoOAuthError.self) { try Session.decode(JSONEncoder().encode(JSONValue.object(object))) }
+        let missing = #expect(throws: ATProtoOAuthError.self) {
+            try Session.decode(JSONEncoder().encode(JSONValue.object(object)))
+        }
         #expect(missing?.field == "version")
     }
 
-    @Test("decode errors name the field", arguments: ["did", "token_endpoint", "access_token", "dpop_key", "expires_at", "scope"])
+    @Test(
+        "decode errors name the field",
+        arguments: ["did", "token_endpoint", "access_token", "dpop_key", "expires_at", "scope"])
     func fieldErrors(_ field: String) throws {
         var object = try #require(JSONValue.parse(try Self.make().encoded(), source: "s").objectValue)
         object[field] = nil
-        let missing = #expect(throws: ATProtoOAuthError.self) { try Session.decode(JSONEncoder().encode(JSONValue.object(object))) }
+        let missing = #expect(throws: ATProtoOAuthError.self) {
+            try Session.decode(JSONEncoder().encode(JSONValue.object(object)))
+        }
         #expect(missing?.code == .invalidSession && missing?.field == field)
         object[field] = .number(1)
-        let wrong = #expect(throws: ATProtoOAuthError.self) { try Session.decode(JSONEncoder().encode(JSONValue.object(object))) }
+        let wrong = #expect(throws: ATProtoOAuthError.self) {
+            try Session.decode(JSONEncoder().encode(JSONValue.object(object)))
+        }
         #expect(wrong?.field?.hasPrefix(field) == true)
         #expect(wrong?.description.contains("access-token-secret") == false)
     }
@@ -75,11 +89,15 @@ struct SessionTests {
     @Test("optional fields may be absent; nonces and needs_login default")
     func optionalFields() throws {
         var object = try #require(JSONValue.parse(try Self.make().encoded(), source: "s").objectValue)
-        for key in ["handle", "refresh_token", "revocation_endpoint", "dpop_nonces", "needs_login", "refreshed_at", "redirect_uri"] {
+        for key in [
+            "handle", "refresh_token", "revocation_endpoint", "dpop_nonces", "needs_login", "refreshed_at",
+            "redirect_uri",
+        ] {
             object[key] = nil
         }
         let session = try Session.decode(JSONEncoder().encode(JSONValue.object(object)))
-        #expect(session.handle == nil && session.refreshToken == nil && session.dpopNonces.isEmpty && !session.needsLogin)
+        #expect(
+            session.handle == nil && session.refreshToken == nil && session.dpopNonces.isEmpty && !session.needsLogin)
     }
 
     @Test("R26: expiry helper and applying a refreshed token")
@@ -97,7 +115,8 @@ struct SessionTests {
         #expect(next.expiresAt == now.addingTimeInterval(1800) && next.refreshedAt == now && !next.needsLogin)
         #expect(next.scope.description == "atproto")
         #expect(next.dpopNonces == session.dpopNonces && next.createdAt == session.createdAt)
-        let noRefresh = ValidatedToken(accessToken: "a2", refreshToken: nil, expiresIn: nil, scope: try ScopeSet("atproto"), sub: session.did)
+        let noRefresh = ValidatedToken(
+            accessToken: "a2", refreshToken: nil, expiresIn: nil, scope: try ScopeSet("atproto"), sub: session.did)
         let kept = session.applying(noRefresh, now: now)
         #expect(kept.refreshToken == "refresh-token-secret")
         #expect(kept.expiresAt == now.addingTimeInterval(Session.assumedAccessTokenLifetime))

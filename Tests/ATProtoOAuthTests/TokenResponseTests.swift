@@ -25,7 +25,9 @@ struct TokenResponseTests {
         HTTPResponse(status: 200, headers: [(name: "Content-Type", value: "application/json")], body: body)
     }
 
-    func validate(_ body: Data, requested: String = "atproto transition:generic", expected: String? = did) throws -> ValidatedToken {
+    func validate(_ body: Data, requested: String = "atproto transition:generic", expected: String? = did) throws
+        -> ValidatedToken
+    {
         try TokenResponse.parse(Self.ok(body)).validate(
             requestedScope: requested, expectedSubject: try expected.map { try DID($0) })
     }
@@ -48,14 +50,16 @@ struct TokenResponseTests {
 
     @Test("R20: a partial grant is accepted and reported")
     func partialGrant() throws {
-        let token = try validate(Self.body(scope: "atproto"), requested: "atproto transition:generic transition:chat.bsky")
+        let token = try validate(
+            Self.body(scope: "atproto"), requested: "atproto transition:generic transition:chat.bsky")
         #expect(token.scope.description == "atproto")
         #expect(token.notGranted == ["transition:generic", "transition:chat.bsky"])
     }
 
     @Test("R21: without an expected subject any DID is accepted")
     func noExpectedSubject() throws {
-        #expect(try validate(Self.body(sub: "did:web:example.com"), expected: nil).sub.rawValue == "did:web:example.com")
+        #expect(
+            try validate(Self.body(sub: "did:web:example.com"), expected: nil).sub.rawValue == "did:web:example.com")
     }
 
     @Test("R20/R21: each invalid response is named")
@@ -72,16 +76,22 @@ struct TokenResponseTests {
         ]
         for (body, rule, field) in cases {
             let error = #expect(throws: ATProtoOAuthError.self) { try validate(body) }
-            #expect(error?.code == .invalidTokenResponse && error?.rule == rule && error?.field == field, "\(rule) \(field)")
+            #expect(
+                error?.code == .invalidTokenResponse && error?.rule == rule && error?.field == field, "\(rule) \(field)"
+            )
             #expect(error?.description.contains("acc-secret") == false)
         }
     }
 
     @Test("R20: malformed bodies are named")
     func malformed() {
-        let missing = #expect(throws: ATProtoOAuthError.self) { try TokenResponse.parse(Self.ok(Self.body(accessToken: nil))) }
+        let missing = #expect(throws: ATProtoOAuthError.self) {
+            try TokenResponse.parse(Self.ok(Self.body(accessToken: nil)))
+        }
         #expect(missing?.code == .invalidTokenResponse && missing?.field == "access_token")
-        let noType = #expect(throws: ATProtoOAuthError.self) { try TokenResponse.parse(Self.ok(Self.body(tokenType: nil))) }
+        let noType = #expect(throws: ATProtoOAuthError.self) {
+            try TokenResponse.parse(Self.ok(Self.body(tokenType: nil)))
+        }
         #expect(noType?.field == "token_type")
         let wrong = #expect(throws: ATProtoOAuthError.self) {
             try TokenResponse.parse(Self.ok(Data(#"{"access_token":1,"token_type":"DPoP"}"#.utf8)))
@@ -97,7 +107,9 @@ struct TokenResponseTests {
         let error = #expect(throws: ATProtoOAuthError.self) { try TokenResponse.parse(response) }
         #expect(error?.code == .oauthError && error?.field == "invalid_grant")
         #expect(error?.reason.contains("Invalid refresh token") == true)
-        #expect(OAuthErrorResponse.parse(response) == OAuthErrorResponse(error: "invalid_grant", errorDescription: "Invalid refresh token"))
+        #expect(
+            OAuthErrorResponse.parse(response)
+                == OAuthErrorResponse(error: "invalid_grant", errorDescription: "Invalid refresh token"))
         #expect(OAuthErrorResponse.parse(HTTPResponse(status: 400, body: Data(#"{"error":5}"#.utf8))) == nil)
         let bare = #expect(throws: ATProtoOAuthError.self) { try TokenResponse.parse(HTTPResponse(status: 502)) }
         #expect(bare?.code == .invalidTokenResponse && bare?.field == "status")

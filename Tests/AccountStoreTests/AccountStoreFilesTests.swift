@@ -22,7 +22,9 @@ struct AccountStoreFilesTests {
         let loaded = try temporary.store.load(session.did)
         #expect(loaded == session)
         #expect(loaded.dpopKey.d == session.dpopKey.d)
-        #expect(temporary.store.accountFileURL(for: session.did).lastPathComponent == "did:plc:alice234567abcdefghijkl.json")
+        #expect(
+            temporary.store.accountFileURL(for: session.did).lastPathComponent == "did:plc:alice234567abcdefghijkl.json"
+        )
     }
 
     @Test("the store directory, accounts/ and locks/ are 0700; session and config files 0600")
@@ -288,7 +290,8 @@ struct AccountStoreFilesTests {
     @Test("defaultDirectory: ATPROTO_OAUTH_HOME, then XDG_STATE_HOME, then ~/.local/state")
     func defaultDirectory() {
         #expect(
-            AccountStore.defaultDirectory(environment: ["ATPROTO_OAUTH_HOME": "/srv/oauth", "XDG_STATE_HOME": "/x"]).path
+            AccountStore.defaultDirectory(environment: ["ATPROTO_OAUTH_HOME": "/srv/oauth", "XDG_STATE_HOME": "/x"])
+                .path
                 == "/srv/oauth")
         #expect(
             AccountStore.defaultDirectory(environment: ["XDG_STATE_HOME": "/x/state", "HOME": "/home/me"]).path
@@ -297,8 +300,10 @@ struct AccountStoreFilesTests {
             AccountStore.defaultDirectory(environment: ["HOME": "/home/me"]).path
                 == "/home/me/.local/state/atproto-oauth")
         #expect(
-            AccountStore.defaultDirectory(environment: ["ATPROTO_OAUTH_HOME": "", "XDG_STATE_HOME": "rel", "HOME": "/h"])
-                .path == "/h/.local/state/atproto-oauth", "empty and relative values count as unset")
+            AccountStore.defaultDirectory(environment: [
+                "ATPROTO_OAUTH_HOME": "", "XDG_STATE_HOME": "rel", "HOME": "/h",
+            ])
+            .path == "/h/.local/state/atproto-oauth", "empty and relative values count as unset")
     }
 
     @Test("a DID too long for a file name is stored under a hashed name and still loads")

@@ -50,8 +50,9 @@ struct StoreMigrationsTests {
             try StoreMigrations.sessions.upgrade(data, display: "accounts/did:plc:x.json")
         }
         #expect(error.code == .newerVersion)
-        #expect(error.description == "accounts/did:plc:x.json: was written by a newer atproto-oauth (format version 7; "
-            + "this one reads up to 1); upgrade atproto-oauth to use this account")
+        #expect(
+            error.description == "accounts/did:plc:x.json: was written by a newer atproto-oauth (format version 7; "
+                + "this one reads up to 1); upgrade atproto-oauth to use this account")
     }
 
     @Test("a version with no migration step, or no version at all, is refused with the file named")

@@ -76,7 +76,8 @@ enum Sample {
             document: .object(["resource": .string("https://pds.bob.test")])),
         step(
             "auth-server-metadata", .ok, ms: 14,
-            target: "https://auth.bob.test/.well-known/oauth-authorization-server", detail: "issuer https://auth.bob.test",
+            target: "https://auth.bob.test/.well-known/oauth-authorization-server",
+            detail: "issuer https://auth.bob.test",
             document: .object(["issuer": .string("https://auth.bob.test")])),
     ]
 
@@ -88,9 +89,11 @@ enum Sample {
         ProfileCheck(rule: "R13", name: "client_id_metadata", ok: true, detail: "supported"),
     ]
 
-    static let authorizationURL = URL(
-        string:
-            "https://auth.alice.test/oauth/authorize?client_id=http%3A%2F%2Flocalhost%3Fredirect_uri%3Dhttp%253A%252F%252F127.0.0.1%253A54321%252Fcallback&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Areq-5f1c2e")
+    static let authorizationURL =
+        URL(
+            string:
+                "https://auth.alice.test/oauth/authorize?client_id=http%3A%2F%2Flocalhost%3Fredirect_uri%3Dhttp%253A%252F%252F127.0.0.1%253A54321%252Fcallback&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3Areq-5f1c2e"
+        )
         ?? URL(fileURLWithPath: "/")
 }
 

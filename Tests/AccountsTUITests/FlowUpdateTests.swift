@@ -70,7 +70,8 @@ struct FlowUpdateTests {
         #expect(run(short, keys: [.pageDown]).0.discovery.document?.scroll == min(page, maxScroll))
         #expect(run(short, keys: [.char("G")]).0.discovery.document?.scroll == maxScroll)
         #expect(run(short, keys: [.char("G"), .char("g")]).0.discovery.document?.scroll == 0)
-        #expect(run(short, keys: [.pageDown, .pageDown, .pageDown, .pageDown]).0.discovery.document?.scroll == maxScroll)
+        #expect(
+            run(short, keys: [.pageDown, .pageDown, .pageDown, .pageDown]).0.discovery.document?.scroll == maxScroll)
         let (copied, effects) = run(short, keys: [.char("y")])
         #expect(effects == [.copyToClipboard(lines.joined(separator: "\n"))])
         #expect(copied.discovery.document != nil)
@@ -159,7 +160,8 @@ struct FlowUpdateTests {
 
     @Test("a failed login stays on the page with the error banner; L tries again")
     func loginFails() {
-        let failure = TUIServiceError("authorization server refused PAR: invalid_client (R14)", hint: "check --client-id")
+        let failure = TUIServiceError(
+            "authorization server refused PAR: invalid_client (R14)", hint: "check --client-id")
         let (failed, _) = run(loggingIn(), [.login(.finished(.failure(failure)))])
         #expect(failed.screen == .login)
         #expect(failed.banner == Banner(failure))

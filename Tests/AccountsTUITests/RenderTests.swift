@@ -17,43 +17,50 @@ struct RenderTests {
         needsLogin = run(needsLogin, keys: [.char("j")]).0
 
         var discoveryRunning = run(Sample.model(), keys: [.char("d")] + typing("bob.test") + [.enter]).0
-        discoveryRunning = run(
-            discoveryRunning,
-            [
-                .discovery(.step(Sample.finishedSteps[0])),
-                .discovery(.step(Sample.finishedSteps[1])),
-                .discovery(
-                    .step(
-                        Sample.step(
-                            "resource-metadata", .running,
-                            target: "https://pds.bob.test/.well-known/oauth-protected-resource"))),
-                .discovery(.step(Sample.step("auth-server-metadata", .pending))),
-            ]
-        ).0
+        discoveryRunning =
+            run(
+                discoveryRunning,
+                [
+                    .discovery(.step(Sample.finishedSteps[0])),
+                    .discovery(.step(Sample.finishedSteps[1])),
+                    .discovery(
+                        .step(
+                            Sample.step(
+                                "resource-metadata", .running,
+                                target: "https://pds.bob.test/.well-known/oauth-protected-resource"))),
+                    .discovery(.step(Sample.step("auth-server-metadata", .pending))),
+                ]
+            ).0
 
         var discoveryFinished = run(Sample.model(), keys: [.char("d")] + typing("bob.test") + [.enter]).0
-        discoveryFinished = run(
-            discoveryFinished,
-            Sample.finishedSteps.map { .discovery(.step($0)) } + [
-                .discovery(.checks(Sample.checks)),
-                .discovery(.finished(.success("bob.test → did:plc:4b7n3jqkq2zqyzaavx6sufeb → https://auth.bob.test"))),
-            ]
-        ).0
+        discoveryFinished =
+            run(
+                discoveryFinished,
+                Sample.finishedSteps.map { .discovery(.step($0)) } + [
+                    .discovery(.checks(Sample.checks)),
+                    .discovery(
+                        .finished(.success("bob.test → did:plc:4b7n3jqkq2zqyzaavx6sufeb → https://auth.bob.test"))),
+                ]
+            ).0
         discoveryFinished = run(discoveryFinished, keys: [.char("j")]).0
 
         var loginWaiting = run(Sample.model([]), keys: [.char("a")] + typing("alice.test") + [.enter]).0
-        loginWaiting = run(
-            loginWaiting,
-            [
-                .login(.step(Sample.step("resolve-handle", .ok, ms: 11, detail: "did:plc:ewvi7nxzyoun6zhxrhs64oiz"))),
-                .login(.step(Sample.step("resolve-did", .ok, ms: 27, detail: "PDS https://pds.alice.test"))),
-                .login(.step(Sample.step("auth-server-metadata", .ok, ms: 15, detail: "issuer https://auth.alice.test"))),
-                .login(.step(Sample.step("par", .ok, ms: 22, detail: "request_uri received (DPoP nonce retried)"))),
-                .login(.listening(address: "http://127.0.0.1:54321/callback")),
-                .login(.authorizationURL(Sample.authorizationURL)),
-                .login(.step(Sample.step("authorize", .running, detail: "waiting for the callback"))),
-            ]
-        ).0
+        loginWaiting =
+            run(
+                loginWaiting,
+                [
+                    .login(
+                        .step(Sample.step("resolve-handle", .ok, ms: 11, detail: "did:plc:ewvi7nxzyoun6zhxrhs64oiz"))),
+                    .login(.step(Sample.step("resolve-did", .ok, ms: 27, detail: "PDS https://pds.alice.test"))),
+                    .login(
+                        .step(
+                            Sample.step("auth-server-metadata", .ok, ms: 15, detail: "issuer https://auth.alice.test"))),
+                    .login(.step(Sample.step("par", .ok, ms: 22, detail: "request_uri received (DPoP nonce retried)"))),
+                    .login(.listening(address: "http://127.0.0.1:54321/callback")),
+                    .login(.authorizationURL(Sample.authorizationURL)),
+                    .login(.step(Sample.step("authorize", .running, detail: "waiting for the callback"))),
+                ]
+            ).0
 
         return [
             ("accounts-empty", Sample.model([])),
@@ -82,7 +89,8 @@ struct RenderTests {
             let actual = Self.frame(model, rows: size.rows, cols: size.cols)
             let file = "\(name)-\(size.cols)x\(size.rows)"
             if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-                let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+                let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                    "Golden")
                 try actual.write(to: directory.appendingPathComponent("\(file).txt"), atomically: true, encoding: .utf8)
                 continue
             }
@@ -114,7 +122,8 @@ struct RenderTests {
     func fits() {
         for (name, model) in Self.scenarios() {
             for size in Self.sizes + [(rows: 12, cols: 40), (rows: 50, cols: 160)] {
-                let lines = Self.frame(model, rows: size.rows, cols: size.cols).split(separator: "\n", omittingEmptySubsequences: false)
+                let lines = Self.frame(model, rows: size.rows, cols: size.cols).split(
+                    separator: "\n", omittingEmptySubsequences: false)
                 #expect(lines.count == size.rows + 1, "\(name)")
                 for line in lines { #expect(DisplayWidth.of(String(line)) <= size.cols, "\(name): \(line)") }
             }

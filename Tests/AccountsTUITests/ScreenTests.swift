@@ -43,7 +43,7 @@ struct ScreenTests {
     @Test("the table drops the PDS column below 72 columns")
     func columns() {
         let wide = Layout.Columns(cols: 80)
-        #expect([wide.handle, wide.did, wide.pds] == [17, 16, 17])
+        #expect([wide.handle, wide.did, wide.pds] == [Int]([17, 16, 17]))
         #expect(Layout.Columns(cols: 60).pds == 0)
     }
 }

@@ -85,7 +85,9 @@ struct DNSMessage: Sendable, Hashable {
         }
 
         mutating func skip(_ count: Int) throws(ParseError) {
-            guard offset + count <= bytes.count else { throw ParseError("message ends at \(bytes.count), need \(offset + count)") }
+            guard offset + count <= bytes.count else {
+                throw ParseError("message ends at \(bytes.count), need \(offset + count)")
+            }
             offset += count
         }
 

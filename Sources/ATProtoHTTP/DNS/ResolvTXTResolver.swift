@@ -48,7 +48,8 @@ public struct ResolvTXTResolver: TXTResolver {
     ///   REFUSED, no answer in time, a malformed answer, or an invalid name.
     public func txtRecords(for name: String) async throws -> [String] {
         let query = Query(name: name, pinned: pinned, timeout: timeout)
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[String], ATProtoHTTPError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<[String], ATProtoHTTPError>, Never>) in
             Self.queue.async { continuation.resume(returning: query.run()) }
         }
         return try result.get()

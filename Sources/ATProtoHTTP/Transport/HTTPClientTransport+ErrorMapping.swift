@@ -26,7 +26,8 @@ enum ErrorMapping {
             if case .eof = error { return .connectionClosed(url) }
             return .failed(url, reason: String(describing: error))
         case let error as SocketAddressError:
-            return .dns(url, name: url.host(percentEncoded: false) ?? "", nameserver: "the system resolver",
+            return .dns(
+                url, name: url.host(percentEncoded: false) ?? "", nameserver: "the system resolver",
                 reason: String(describing: error))
         case let error as NIOSSLError:
             return .tls(url, reason: String(describing: error))
@@ -68,7 +69,8 @@ enum ErrorMapping {
         }
     }
 
-    private static func mapConnection(_ error: NIOConnectionError, url: URL, proxy: ProxyEndpoint?) -> ATProtoHTTPError {
+    private static func mapConnection(_ error: NIOConnectionError, url: URL, proxy: ProxyEndpoint?) -> ATProtoHTTPError
+    {
         let target = proxy?.description ?? "\(error.host):\(error.port)"
         if error.connectionErrors.isEmpty, let dnsError = error.dnsAError ?? error.dnsAAAAError {
             if let proxy {

@@ -68,7 +68,8 @@ public struct PushedAuthorizationResponse: Decodable, Sendable, Hashable {
         let parsed = try MetadataSupport.decode(
             Self.self, from: response.body, code: .oauthError, rule: "R14", document: "PAR response")
         guard !parsed.requestURI.isEmpty else {
-            throw ATProtoOAuthError(.oauthError, rule: "R14", field: "request_uri", "PAR response: request_uri is empty")
+            throw ATProtoOAuthError(
+                .oauthError, rule: "R14", field: "request_uri", "PAR response: request_uri is empty")
         }
         return parsed
     }

@@ -74,7 +74,8 @@ public struct TokenResponse: Decodable, Sendable, Hashable, CustomStringConverti
         guard granted.includesATProto else { throw fail("R20", "scope", "scope \(scope) does not include atproto") }
         if let expectedSubject, expectedSubject != subject {
             throw fail(
-                "R21", "sub", "sub \(subject.rawValue) is not the account the login started with (\(expectedSubject.rawValue))")
+                "R21", "sub",
+                "sub \(subject.rawValue) is not the account the login started with (\(expectedSubject.rawValue))")
         }
         if let expiresIn, expiresIn <= 0 { throw fail("R20", "expires_in", "expires_in \(expiresIn) is not positive") }
         let grantedTokens = Set(scope.split(separator: " ").map(String.init))
@@ -104,7 +105,8 @@ public struct ValidatedToken: Sendable, Hashable, CustomStringConvertible {
     public let notGranted: [String]
 
     public init(
-        accessToken: String, refreshToken: String?, expiresIn: Int?, scope: ScopeSet, sub: DID, notGranted: [String] = []
+        accessToken: String, refreshToken: String?, expiresIn: Int?, scope: ScopeSet, sub: DID,
+        notGranted: [String] = []
     ) {
         self.accessToken = accessToken
         self.refreshToken = refreshToken

@@ -49,7 +49,8 @@ extension AuthorizationServerMetadata {
         requires("response_types_supported", responseTypesSupported, ["code"])
         requires("grant_types_supported", grantTypesSupported, ["authorization_code", "refresh_token"])
         requires("code_challenge_methods_supported", codeChallengeMethodsSupported, ["S256"])
-        requires("token_endpoint_auth_methods_supported", tokenEndpointAuthMethodsSupported, ["none", "private_key_jwt"])
+        requires(
+            "token_endpoint_auth_methods_supported", tokenEndpointAuthMethodsSupported, ["none", "private_key_jwt"])
 
         let signing = tokenEndpointAuthSigningAlgValuesSupported ?? []
         let signingOK = signing.contains("ES256") && !signing.contains("none")

@@ -26,7 +26,9 @@ extension ClientMetadata {
         } else {
             urlProblem = nil
         }
-        add("R10", "client_id_url", urlProblem == nil, "\(url.absoluteString) is an https URL without port", urlProblem ?? "")
+        add(
+            "R10", "client_id_url", urlProblem == nil, "\(url.absoluteString) is an https URL without port",
+            urlProblem ?? "")
         add(
             "R10", "client_id", clientID == url.absoluteString, "client_id equals the document URL",
             "client_id \(clientID) does not equal the document URL \(url.absoluteString)")
@@ -41,7 +43,9 @@ extension ClientMetadata {
             "R11", "grant_types", missingGrants.isEmpty, "includes authorization_code and refresh_token",
             "lacks \(missingGrants.joined(separator: ", "))")
         let scopes = (scope ?? "").split(separator: " ").map(String.init)
-        add("R11", "scope", scopes.contains("atproto"), "\(scope ?? "") includes atproto", "\(scope ?? "absent") lacks atproto")
+        add(
+            "R11", "scope", scopes.contains("atproto"), "\(scope ?? "") includes atproto",
+            "\(scope ?? "absent") lacks atproto")
         add(
             "R11", "response_types", (responseTypes ?? []).contains("code"), "includes code",
             "\(responseTypes?.joined(separator: ", ") ?? "absent") lacks code")
@@ -59,7 +63,9 @@ extension ClientMetadata {
 
         // R12: redirect forms.
         let bad = redirects.compactMap { Self.redirectURIProblem($0) }
-        add("R12", "redirect_uri_forms", bad.isEmpty, "every redirect URI has an allowed form", bad.joined(separator: "; "))
+        add(
+            "R12", "redirect_uri_forms", bad.isEmpty, "every redirect URI has an allowed form",
+            bad.joined(separator: "; "))
         return result
     }
 

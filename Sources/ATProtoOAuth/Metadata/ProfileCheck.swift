@@ -99,7 +99,8 @@ enum MetadataSupport {
                 code, rule: rule, field: field, "\(document): \(field) has the wrong type (expected \(expected))")
         case .valueNotFound(let expected, let context):
             let field = path(context) ?? document
-            return ATProtoOAuthError(code, rule: rule, field: field, "\(document): \(field) is null (expected \(expected))")
+            return ATProtoOAuthError(
+                code, rule: rule, field: field, "\(document): \(field) is null (expected \(expected))")
         case .dataCorrupted(let context):
             guard let field = path(context) else {
                 return ATProtoOAuthError(code, rule: rule, field: document, "\(document) is not valid JSON")

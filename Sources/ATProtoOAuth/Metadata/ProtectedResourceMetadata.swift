@@ -94,7 +94,8 @@ public struct ProtectedResourceMetadata: Codable, Hashable, Sendable {
             throw ATProtoOAuthError(.invalidMetadata, rule: "R8", field: "authorization_servers", problem)
         }
         guard let url = URL(string: first), let origin = url.originString, let originURL = URL(string: origin) else {
-            throw ATProtoOAuthError(.invalidMetadata, rule: "R8", field: "authorization_servers", "\(first) is not a URL")
+            throw ATProtoOAuthError(
+                .invalidMetadata, rule: "R8", field: "authorization_servers", "\(first) is not a URL")
         }
         return originURL
     }

@@ -68,16 +68,19 @@ extension Session {
             return json
         default:
             throw ATProtoOAuthError(
-                .invalidSession, field: "version", "unknown session format \(version) (this build reads 1…\(currentVersion))")
+                .invalidSession, field: "version",
+                "unknown session format \(version) (this build reads 1…\(currentVersion))")
         }
     }
 
     static func iso8601(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
     static func parseISO8601(_ string: String) -> Date? {
-        if let date = try? Date(string, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
+        if let date = try? Date(string, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+        {
             return date
         }
         return try? Date(string, strategy: .iso8601)

@@ -92,7 +92,8 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
         issuer = try c.decode(String.self, forKey: .issuer)
         tokenEndpoint = try c.decode(URL.self, forKey: .tokenEndpoint)
         revocationEndpoint = try c.decodeIfPresent(URL.self, forKey: .revocationEndpoint)
-        pushedAuthorizationRequestEndpoint = try c.decodeIfPresent(URL.self, forKey: .pushedAuthorizationRequestEndpoint)
+        pushedAuthorizationRequestEndpoint = try c.decodeIfPresent(
+            URL.self, forKey: .pushedAuthorizationRequestEndpoint)
         authorizationEndpoint = try c.decodeIfPresent(URL.self, forKey: .authorizationEndpoint)
         clientID = try c.decode(String.self, forKey: .clientID)
         redirectURI = try c.decodeIfPresent(String.self, forKey: .redirectURI)
@@ -125,7 +126,8 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
         next.accessToken = token.accessToken
         if let refreshToken = token.refreshToken { next.refreshToken = refreshToken }
         next.scope = token.scope
-        next.expiresAt = now.addingTimeInterval(token.expiresIn.map(TimeInterval.init) ?? Self.assumedAccessTokenLifetime)
+        next.expiresAt = now.addingTimeInterval(
+            token.expiresIn.map(TimeInterval.init) ?? Self.assumedAccessTokenLifetime)
         next.refreshedAt = now
         next.needsLogin = false
         return next

@@ -26,7 +26,8 @@ struct NCursesScreen: Screen {
             column += cells
         }
         guard !characters.isEmpty else { return }
-        _ = cncurses_put(window, Int32(row), Int32(col), characters, Int32(characters.count), attributes(style), pair(style))
+        _ = cncurses_put(
+            window, Int32(row), Int32(col), characters, Int32(characters.count), attributes(style), pair(style))
     }
 
     private func attributes(_ style: Style) -> Int32 {

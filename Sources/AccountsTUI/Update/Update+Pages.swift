@@ -46,7 +46,8 @@ extension Model {
         }
         let title = step.target.map { "\(step.name) · \($0)" } ?? step.name
         discovery.document = DocumentView(
-            title: title, lines: document.prettyPrinted().split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+            title: title,
+            lines: document.prettyPrinted().split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
     }
 
     /// How far a document can scroll: its last page starts here.

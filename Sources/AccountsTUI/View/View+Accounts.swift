@@ -53,10 +53,15 @@ extension Canvas {
             cells.append((DisplayWidth.pad(Format.host(account.pdsHost), to: columns.pds) + " ", base))
         }
         let badge = refreshing ? "refreshing…" : state.badge
-        cells.append((DisplayWidth.pad(badge, to: Layout.Columns.state) + " ", base.union(refreshing ? .accent : state.style)))
+        cells.append(
+            (DisplayWidth.pad(badge, to: Layout.Columns.state) + " ", base.union(refreshing ? .accent : state.style)))
         let countdown = account.needsLogin ? "—" : Format.countdown(account.expiresAt.timeIntervalSince(model.now))
         cells.append((DisplayWidth.padLeft(countdown, to: Layout.Columns.token) + " ", base.union(state.style)))
-        cells.append((DisplayWidth.padLeft(Format.age(model.now.timeIntervalSince(account.createdAt)), to: Layout.Columns.age), base))
+        cells.append(
+            (
+                DisplayWidth.padLeft(
+                    Format.age(model.now.timeIntervalSince(account.createdAt)), to: Layout.Columns.age), base
+            ))
         var col = 0
         for (segment, style) in cells {
             text(segment, row: row, col: col, style: style)
@@ -89,14 +94,17 @@ extension Canvas {
         switch state {
         case .needsLogin: access = "unusable — press L to log in again"
         case .expired:
-            access = "expired \(expires) (\(Format.countdown(-remaining)) ago) · "
+            access =
+                "expired \(expires) (\(Format.countdown(-remaining)) ago) · "
                 + (account.hasRefreshToken ? "press r to refresh" : "no refresh token — press L")
         case .ok, .expiring:
-            access = "expires \(expires) (in \(Format.countdown(remaining))) · refresh token "
+            access =
+                "expires \(expires) (in \(Format.countdown(remaining))) · refresh token "
                 + (account.hasRefreshToken ? "yes" : "no")
         }
         let created = Format.time(account.createdAt, now: now, zone: zone)
-        let refreshed = account.refreshedAt.map { "last refresh \(Format.time($0, now: now, zone: zone))" }
+        let refreshed =
+            account.refreshedAt.map { "last refresh \(Format.time($0, now: now, zone: zone))" }
             ?? "never refreshed"
         let session = "created \(created) (\(Format.age(now.timeIntervalSince(account.createdAt))) ago) · \(refreshed)"
         var fields: [(String, String, Style)] = [

@@ -60,7 +60,8 @@ extension Canvas {
         let state = model.discovery
         let top = bodyTop
         if state.input.isEmpty {
-            let help = "Type a handle (alice.bsky.social), a DID (did:plc:…) or a PDS or issuer URL, then Enter. "
+            let help =
+                "Type a handle (alice.bsky.social), a DID (did:plc:…) or a PDS or issuer URL, then Enter. "
                 + "Each step of discovery is shown with its duration; Enter on a step shows the raw document."
             for (index, line) in DisplayWidth.wordWrap(help, to: cols - 4).enumerated() {
                 text(line, row: top + 1 + index, col: 2)

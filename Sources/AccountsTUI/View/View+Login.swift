@@ -4,7 +4,9 @@ extension Canvas {
     mutating func drawLogin() {
         let state = model.login
         var lines: [ListLine] = [
-            ListLine([(state.reuseDID == nil ? "Logging in as " : "Logging in again as ", .plain), (state.input, .bold)]),
+            ListLine([
+                (state.reuseDID == nil ? "Logging in as " : "Logging in again as ", .plain), (state.input, .bold),
+            ]),
             ListLine(""),
         ]
         for step in state.steps {
@@ -19,7 +21,10 @@ extension Canvas {
             for (index, part) in wrapped.prefix(3).enumerated() {
                 let last = index == 2 && wrapped.count > 3
                 lines.append(
-                    ListLine([(index == 0 ? "Approve at  " : "            ", .bold), (last ? DisplayWidth.truncate(part + "…", to: cols - 13) : part, .accent)]))
+                    ListLine([
+                        (index == 0 ? "Approve at  " : "            ", .bold),
+                        (last ? DisplayWidth.truncate(part + "…", to: cols - 13) : part, .accent),
+                    ]))
             }
         }
         if state.listenAddress != nil || state.authorizationURL != nil { lines.append(ListLine("")) }

@@ -86,13 +86,15 @@ struct Canvas<S: Screen> {
             text(shown, row: statusRow, col: start, style: prompt.pristine ? .dim : .plain)
             text(" ", row: statusRow, col: start + DisplayWidth.of(shown), style: .reverse)
         } else if case .logout(_, let label) = model.confirm {
-            text("Log out \(label)? This revokes its tokens.  y = yes, any other key = no", row: statusRow,
+            text(
+                "Log out \(label)? This revokes its tokens.  y = yes, any other key = no", row: statusRow,
                 style: [.warn, .bold])
         } else if let status = model.status {
             text(status, row: statusRow, col: 1, style: .accent)
         } else if model.screen == .accounts, !model.filter.isEmpty {
             let shown = model.visibleAccounts.count
-            text("Filter “\(model.filter)”: \(shown) of \(model.accounts.count)  (Esc clears)", row: statusRow, col: 1,
+            text(
+                "Filter “\(model.filter)”: \(shown) of \(model.accounts.count)  (Esc clears)", row: statusRow, col: 1,
                 style: .accent)
         }
     }
@@ -100,7 +102,8 @@ struct Canvas<S: Screen> {
     mutating func drawFooter() {
         let hints: String
         if let prompt = model.prompt {
-            hints = prompt.purpose == .filter
+            hints =
+                prompt.purpose == .filter
                 ? "type to filter · Enter keep · Esc clear"
                 : "Enter go · ↑/↓ suggestions · Esc cancel"
         } else {
@@ -108,7 +111,8 @@ struct Canvas<S: Screen> {
             case .accounts:
                 hints = "a add · L re-login · r/R refresh · x logout · s default · d discover · / filter"
             case .discovery:
-                hints = model.discovery.document == nil
+                hints =
+                    model.discovery.document == nil
                     ? "j/k select · Enter document · d new lookup · Esc back"
                     : "j/k scroll · PgUp/PgDn · g/G · y copy · Esc close"
             case .login:

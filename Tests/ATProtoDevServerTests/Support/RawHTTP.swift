@@ -31,7 +31,14 @@ enum RawHTTP {
     static func send(
         _ method: String, _ url: URL, headers: [(String, String)] = [], body: Data = Data()
     ) async throws -> Response {
-        try await Task.detached { try sendBlocking(method, url, headers: headers, body: body) }.value
+        // A plain thread, not the cooperative pool: blocking reads there would starve the
+        // very server being called when the machine has few cores.
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try sendBlocking(method, url, headers: headers, body: body) })
+            }
+            thread.start()
+        }
     }
 
     private static func sendBlocking(

@@ -8,28 +8,28 @@ import NIOSSL
 /// transport: untrusted by default, trusted once its PEM is passed as `caFile`.
 struct LocalTLSServer {
     static let certificatePEM = """
------BEGIN CERTIFICATE-----
-MIIBzzCCAXWgAwIBAgIUW2lQYSE1D02dLHi3Qv+t/XNw8MwwCgYIKoZIzj0EAwIw
-HDEaMBgGA1UEAwwRYXRwcm90by1odHRwIHRlc3QwIBcNMjYxMTI3MTExNjIyWhgP
-MjEyNjExMDMxMTE2MjJaMBwxGjAYBgNVBAMMEWF0cHJvdG8taHR0cCB0ZXN0MFkw
-EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEHnjHJUFotwzTJmD4IRAkCHbpNuNCb+kE
-oW1Z4tcnEbh4+5X/1GIw3MPdfOm+ZPJSyVk6UhbJyKKMSy4xI0xXuKOBkjCBjzAd
-BgNVHQ4EFgQUl9wkBD3SEJx9OvGEANBmsEFFc3QwHwYDVR0jBBgwFoAUl9wkBD3S
-EJx9OvGEANBmsEFFc3QwLAYDVR0RBCUwI4cEfwAAAYcQAAAAAAAAAAAAAAAAAAAA
-AYIJbG9jYWxob3N0MA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgKEMAoG
-CCqGSM49BAMCA0gAMEUCIEvjDeVoKen62EPxbbCUw7mqsWjwwufE9ieAMqGq30ti
-AiEApxkqh0Ih2oHikhU5Fy38dMsslshUaQLGjMd2bD3rHkc=
------END CERTIFICATE-----
-"""
+        -----BEGIN CERTIFICATE-----
+        MIIBzzCCAXWgAwIBAgIUW2lQYSE1D02dLHi3Qv+t/XNw8MwwCgYIKoZIzj0EAwIw
+        HDEaMBgGA1UEAwwRYXRwcm90by1odHRwIHRlc3QwIBcNMjYxMTI3MTExNjIyWhgP
+        MjEyNjExMDMxMTE2MjJaMBwxGjAYBgNVBAMMEWF0cHJvdG8taHR0cCB0ZXN0MFkw
+        EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEHnjHJUFotwzTJmD4IRAkCHbpNuNCb+kE
+        oW1Z4tcnEbh4+5X/1GIw3MPdfOm+ZPJSyVk6UhbJyKKMSy4xI0xXuKOBkjCBjzAd
+        BgNVHQ4EFgQUl9wkBD3SEJx9OvGEANBmsEFFc3QwHwYDVR0jBBgwFoAUl9wkBD3S
+        EJx9OvGEANBmsEFFc3QwLAYDVR0RBCUwI4cEfwAAAYcQAAAAAAAAAAAAAAAAAAAA
+        AYIJbG9jYWxob3N0MA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgKEMAoG
+        CCqGSM49BAMCA0gAMEUCIEvjDeVoKen62EPxbbCUw7mqsWjwwufE9ieAMqGq30ti
+        AiEApxkqh0Ih2oHikhU5Fy38dMsslshUaQLGjMd2bD3rHkc=
+        -----END CERTIFICATE-----
+        """
 
     // A throwaway key made for these tests only; it protects nothing.
     static let privateKeyPEM = """
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg/HCQn6RaYcKBMNM5
-Zrnq7eNqbyenz7fTW2yPUkLVdmyhRANCAAQeeMclQWi3DNMmYPghECQIduk240Jv
-6QShbVni1ycRuHj7lf/UYjDcw9186b5k8lLJWTpSFsnIooxLLjEjTFe4
------END PRIVATE KEY-----
-"""
+        -----BEGIN PRIVATE KEY-----
+        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg/HCQn6RaYcKBMNM5
+        Zrnq7eNqbyenz7fTW2yPUkLVdmyhRANCAAQeeMclQWi3DNMmYPghECQIduk240Jv
+        6QShbVni1ycRuHj7lf/UYjDcw9186b5k8lLJWTpSFsnIooxLLjEjTFe4
+        -----END PRIVATE KEY-----
+        """
 
     let channel: any Channel
     let port: Int
@@ -38,7 +38,8 @@ Zrnq7eNqbyenz7fTW2yPUkLVdmyhRANCAAQeeMclQWi3DNMmYPghECQIduk240Jv
         let certificate = try NIOSSLCertificate(bytes: Array(certificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem)
         let context = try NIOSSLContext(
-            configuration: .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
+            configuration: .makeServerConfiguration(
+                certificateChain: [.certificate(certificate)], privateKey: .privateKey(key)))
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -28,7 +28,8 @@ struct TemporaryStore {
 /// Builds `Session` values with a fresh DPoP key; tokens are dummies (never sent anywhere).
 enum SessionFactory {
     static func make(
-        did: String, handle: String? = nil, accessToken: String = "access-token", refreshToken: String = "refresh-token",
+        did: String, handle: String? = nil, accessToken: String = "access-token",
+        refreshToken: String = "refresh-token",
         now: Date = Date(timeIntervalSince1970: 1_800_000_000)
     ) throws -> Session {
         let pds = try #require(URL(string: "https://pds.example.com"))

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+
+extension EndToEnd {
+    @Suite("login")
+    struct LoginTests {
+        @Test("R1–R21: login from a handle (DNS-less resolver, entryway AS) stores the account")
+        func fromHandle() async throws {
+            try await withHarness { cli in
+                let alice = try cli.server.info.account("alice.test")
+                let result = try await cli.login("alice.test")
+                #expect(result.exitCode == 0, "\(result)\nbrowser log:\n\(cli.home.browserLogText)")
+                let report = try result.object()
+                #expect(report["did"] as? String == alice.did)
+                #expect(report["handle"] as? String == "alice.test")
+                #expect(report["isDefault"] as? Bool == true)
+                #expect(report["state"] as? String == "ok")
+                #expect((report["scope"] as? String)?.contains("atproto") == true)
+                // The authorization URL is always printed to stderr, and each step is reported.
+                #expect(result.stderr.contains("/oauth/authorize"), "\(result)")
+                for step in ["par", "callback", "token", "verify-subject", "save"] {
+                    #expect(result.stderr.contains(step), "step \(step) not reported:\n\(result)")
+                }
+                #expect(cli.accountFiles() == ["\(alice.did).json"])
+
+                let accounts = try AccountsDocument(try await cli.run(["accounts", "--json"]))
+                #expect(accounts.dids == [alice.did])
+                #expect(accounts.problems.isEmpty)
+            }
+        }
+
+        @Test("R3/R5: login from a DID (PLC document → PDS → entryway AS)")
+        func fromDID() async throws {
+            try await withHarness { cli in
+                let bob = try cli.server.info.account("bob.test")
+                let result = try await cli.login(bob.did)
+                #expect(result.exitCode == 0, "\(result)\nbrowser log:\n\(cli.home.browserLogText)")
+                let report = try result.object()
+                #expect(report["did"] as? String == bob.did)
+                #expect(report["handle"] as? String == "bob.test")
+                #expect(report["pds"] as? String == bob.pds || report["pds"] as? String == bob.pds + "/")
+                #expect(cli.accountFiles() == ["\(bob.did).json"])
+            }
+        }
+
+        @Test("R7/R21: login from a PDS URL (self-hosted PDS is its own AS); subject verified afterwards")
+        func fromPDSURL() async throws {
+            try await withHarness { cli in
+                let carol = try cli.server.info.account("carol.test")
+                let result = try await cli.login(carol.pds)
+                #expect(result.exitCode == 0, "\(result)\nbrowser log:\n\(cli.home.browserLogText)")
+                let report = try result.object()
+                #expect(report["did"] as? String == carol.did)
+                #expect((report["issuer"] as? String)?.hasPrefix(carol.pds) == true, "\(result)")
+                #expect(cli.accountFiles() == ["\(carol.did).json"])
+            }
+        }
+
+        @Test("R10–R12: login with a hosted client id (client-metadata served from 127.0.0.1)")
+        func hostedClientID() async throws {
+            let hosted = try await HostedClientServer.start()
+            do {
+                try await loginWithHostedClient(hosted)
+                await hosted.stop()
+            } catch {
+                await hosted.stop()
+                throw error
+            }
+        }
+
+        private func loginWithHostedClient(_ hosted: HostedClientServer) async throws {
+            try await withHarness { cli in
+                let alice = try cli.server.info.account("alice.test")
+                let result = try await cli.login("alice.test", extra: ["--client-id", hosted.clientID.absoluteString])
+                #expect(result.exitCode == 0, "\(result)\nbrowser log:\n\(cli.home.browserLogText)")
+                guard result.exitCode == 0 else { return }
+                let report = try result.object()
+                #expect(report["did"] as? String == alice.did)
+                #expect(report["clientID"] as? String == hosted.clientID.absoluteString)
+            }
+        }
+
+        @Test("Consent page Approve works; Deny exits 4 with a clear message and leaves the store unchanged")
+        func denyLeavesStoreUnchanged() async throws {
+            try await withHarness([]) { cli in
+                let alice = try cli.server.info.account("alice.test")
+                let approved = try await cli.login("alice.test", browser: .approve)
+                #expect(approved.exitCode == 0, "\(approved)\nbrowser log:\n\(cli.home.browserLogText)")
+                let before = snapshot(cli.home.store)
+                #expect(before["accounts/\(alice.did).json"] != nil)
+
+                let denied = try await cli.login("bob.test", browser: .deny)
+                #expect(denied.exitCode == 4, "\(denied)\nbrowser log:\n\(cli.home.browserLogText)")
+                #expect(denied.stderr.contains("error:"), "\(denied)")
+                #expect(denied.stderr.lowercased().contains("denied"), "\(denied)")
+                #expect(denied.stdout.isEmpty, "\(denied)")
+                #expect(snapshot(cli.home.store) == before, "the denied login changed the store")
+            }
+        }
+
+        @Test("R18: a callback whose state was changed is refused (exit 4), nothing stored")
+        func tamperedState() async throws {
+            try await withHarness { cli in
+                let result = try await cli.login("alice.test", browser: .tamperState)
+                #expect(result.exitCode == 4, "\(result)\nbrowser log:\n\(cli.home.browserLogText)")
+                #expect(result.stderr.contains("state"), "\(result)")
+                #expect(cli.accountFiles().isEmpty)
+            }
+        }
+
+        @Test("R18: a callback whose iss was changed is refused (exit 4), nothing stored")
+        func tamperedISS() async throws {
+            try await withHarness { cli in
+                let result = try await cli.login("alice.test", browser: .tamperISS)
+                #expect(result.exitCode == 4, "\(result)\nbrowser log:\n\(cli.home.browserLogText)")
+                #expect(result.stderr.contains("iss"), "\(result)")
+                #expect(cli.accountFiles().isEmpty)
+            }
+        }
+
+        @Test("Store: directories 0700, session and config files 0600 (after login and after refresh)")
+        func fileModes() async throws {
+            try await withHarness { cli in
+                let did = try await cli.loggedIn("alice.test")
+                func check(_ when: String) throws {
+                    let store = cli.home.store
+                    #expect(try permissions(of: store) == 0o700, "store dir \(when)")
+                    #expect(try permissions(of: store.appendingPathComponent("accounts")) == 0o700, "accounts/ \(when)")
+                    #expect(try permissions(of: cli.home.accountFile(did)) == 0o600, "session file \(when)")
+                    let config = store.appendingPathComponent("config.json")
+                    if FileManager.default.fileExists(atPath: config.path) {
+                        #expect(try permissions(of: config) == 0o600, "config.json \(when)")
+                    }
+                    let locks = store.appendingPathComponent("locks")
+                    if FileManager.default.fileExists(atPath: locks.path) {
+                        #expect(try permissions(of: locks) == 0o700, "locks/ \(when)")
+                        for name in (try? FileManager.default.contentsOfDirectory(atPath: locks.path)) ?? [] {
+                            #expect(
+                                try permissions(of: locks.appendingPathComponent(name)) == 0o600,
+                                "locks/\(name) \(when)")
+                        }
+                    }
+                }
+                try check("after login")
+                let refreshed = try await cli.run(["refresh", did])
+                #expect(refreshed.exitCode == 0, "\(refreshed)")
+                try check("after refresh")
+            }
+        }
+    }
+}

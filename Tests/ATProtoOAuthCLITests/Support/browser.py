@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""A scripted "browser" for the end-to-end tests: `BROWSER="python3 browser.py"`.
+
+The CLI appends the authorization URL as the last argument and does not wait for us.
+BROWSER_MODE picks what the user does:
+
+  (unset) / follow  GET the URL and follow redirects (a dev server in --auto-approve
+                    redirects straight to the loopback callback).
+  approve / deny    GET the consent page, POST its form with decision=approve / deny to
+                    /oauth/authorize/decision, follow the redirect to the callback.
+  tamper-state      Reach the callback redirect without following it, replace `state`
+  tamper-iss        (or `iss`) in its Location, then GET the altered callback.
+  ignore            Do nothing (the CLI's callback timeout must fire).
+
+BROWSER_LOG, when set, is a file this script appends what it did to (it runs detached,
+with stdout and stderr discarded, so the log is the only way to see a failure).
+Python 3 standard library only.
+"""
+
+import html.parser
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+MODE = os.environ.get("BROWSER_MODE", "follow")
+LOG = os.environ.get("BROWSER_LOG")
+
+
+def log(message):
+    if LOG:
+        with open(LOG, "a", encoding="utf-8") as handle:
+            handle.write(f"[{MODE}] {message}\n")
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+# Loopback only: never route through a proxy from the environment.
+FOLLOW = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+MANUAL = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+
+
+def fetch(opener, url, data=None):
+    """Returns (status, headers, body text); HTTP errors are answers, not exceptions."""
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+    if data is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with opener.open(request, timeout=15) as response:
+            return response.status, response.headers, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        body = error.read().decode("utf-8", "replace") if error.fp else ""
+        return error.code, error.headers, body
+
+
+class ConsentForm(html.parser.HTMLParser):
+    """The hidden inputs, the selected account and the form action of the consent page."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.fields = {}
+        self.account = None
+        self.first_account = None
+        self.in_select = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self.action = attributes.get("action")
+        elif tag == "input" and attributes.get("type") == "hidden":
+            self.fields[attributes.get("name")] = attributes.get("value") or ""
+        elif tag == "select" and attributes.get("name") == "account":
+            self.in_select = True
+        elif tag == "option" and self.in_select:
+            value = attributes.get("value")
+            if self.first_account is None:
+                self.first_account = value
+            if "selected" in attributes:
+                self.account = value
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.in_select = False
+
+
+def decide(url, decision):
+    """POSTs the consent form; returns the callback URL it redirects to (not followed)."""
+    status, _, body = fetch(FOLLOW, url)
+    log(f"consent page: HTTP {status}")
+    form = ConsentForm()
+    form.feed(body)
+    if form.action is None:
+        raise RuntimeError(f"no consent form at {url} (HTTP {status}): {body[:200]}")
+    fields = dict(form.fields)
+    fields["account"] = form.account or form.first_account or ""
+    fields["decision"] = decision
+    action = urllib.parse.urljoin(url, form.action)
+    status, headers, body = fetch(MANUAL, action, urllib.parse.urlencode(fields).encode())
+    location = headers.get("Location") if headers else None
+    log(f"POST {decision}: HTTP {status} -> {urllib.parse.urlsplit(location or '').path}")
+    if location is None:
+        raise RuntimeError(f"the decision was not redirected (HTTP {status}): {body[:200]}")
+    return urllib.parse.urljoin(action, location)
+
+
+def callback_location(url):
+    """The callback URL the authorization endpoint redirects to, without visiting it.
+    A consent page (no --auto-approve) is approved first."""
+    status, headers, _ = fetch(MANUAL, url)
+    location = headers.get("Location") if headers else None
+    if status in (301, 302, 303, 307, 308) and location:
+        return urllib.parse.urljoin(url, location)
+    return decide(url, "approve")
+
+
+def tampered(url, name):
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    replacement = {"state": "tampered-state-AAAAAAAAAAAAAAAA", "iss": "http://127.0.0.1:9"}[name]
+    changed = [(key, replacement if key == name else value) for key, value in query]
+    if not any(key == name for key, _ in query):
+        changed.append((name, replacement))
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(changed)))
+
+
+def main():
+    if len(sys.argv) < 2:
+        log("no URL given")
+        return 2
+    url = sys.argv[-1]
+    log(f"open {urllib.parse.urlsplit(url).netloc}{urllib.parse.urlsplit(url).path}")
+    if MODE == "ignore":
+        return 0
+    if MODE in ("follow", ""):
+        status, _, _ = fetch(FOLLOW, url)
+        log(f"followed: HTTP {status}")
+        return 0
+    if MODE in ("approve", "deny"):
+        callback = decide(url, MODE)
+    elif MODE in ("tamper-state", "tamper-iss"):
+        callback = tampered(callback_location(url), MODE.split("-", 1)[1])
+    else:
+        log(f"unknown BROWSER_MODE {MODE}")
+        return 2
+    status, _, _ = fetch(FOLLOW, callback)
+    log(f"callback: HTTP {status}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as error:  # noqa: BLE001 - the log is the only place to see it
+        log(f"error: {error!r}")
+        sys.exit(1)
