@@ -6,6 +6,6 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
         commandName: "atproto-oauth",
         abstract: "Log in to ATProto accounts with OAuth (PAR + PKCE + DPoP) and keep the sessions alive.",
         version: "0.1.0",
-        subcommands: [DiscoverCommand.self]
+        subcommands: [DiscoverCommand.self, DevServerCommand.self]
     )
 }

@@ -10,9 +10,9 @@ struct DiscoverCommand: AsyncParsableCommand {
         commandName: "discover",
         abstract: "Resolve a handle, DID or PDS/entryway URL to its authorization server and check both documents.",
         discussion: """
-            Steps: resolve-handle, resolve-did, verify-handle, pds-endpoint, resource-metadata,
-            authorization-server-metadata, profile-checks. Exit 0 on success, 2 for usage errors,
-            3 when discovery fails (the failing step and reason go to stderr).
+            Steps, in order: resolve-handle, resolve-did, verify-handle, pds-endpoint, resource-metadata, \
+            authorization-server-metadata, profile-checks. Exit status: 0 on success, 2 for usage errors, \
+            3 when discovery fails (the failing step and its reason go to stderr).
             """
     )
 

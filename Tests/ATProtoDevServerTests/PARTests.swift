@@ -165,4 +165,20 @@ struct PARTests {
     func badClientID() async throws {
         try await rejectedForm("invalid_client", edit: Self.replacing("client_id", with: "http://localhost:8080/"))
     }
+
+    @Test("R23: nonces rotate; the previous one is accepted for one more period, then refused")
+    func nonceRotation() async throws {
+        try await DevHarness.with(.init(nonceLifetime: .seconds(1))) { harness in
+            let key = DPoPKey.generate()
+            let nonce = try await harness.asNonce(harness.entryway, key: key)
+            try await Task.sleep(for: .milliseconds(1100))
+            let previous = try await harness.sendPAR(harness.parRequest(), issuer: harness.entryway, key: key, nonce: nonce)
+            #expect(previous.status == 201)
+            #expect(DPoPNonce.fromResponse(previous) != nonce)
+            try await Task.sleep(for: .milliseconds(2100))
+            let stale = try await harness.sendPAR(harness.parRequest(), issuer: harness.entryway, key: key, nonce: nonce)
+            #expect(stale.status == 400)
+            #expect(harness.oauthError(stale) == "use_dpop_nonce")
+        }
+    }
 }

@@ -85,6 +85,15 @@ struct ClientMetadataTests {
         #expect(failing(make(grants: ["authorization_code"]), url) == ["grant_types"])
         #expect(failing(make(scope: "transition:generic"), url) == ["scope"])
         #expect(failing(make(scope: nil), url) == ["scope"])
+        let wide = make(scope: "atproto transition:generic")
+        let clientURL = MetadataFixture.url(url)
+        #expect(
+            wide.checks(clientID: clientURL, fetchedResponse: nil, requestedScope: "atproto transition:generic")
+                .failures.isEmpty)
+        let narrow = wide.checks(
+            clientID: clientURL, fetchedResponse: nil, requestedScope: "atproto transition:chat.bsky")
+        #expect(narrow.failures.map(\.name) == ["scope"])
+        #expect(narrow.failures.first?.detail.contains("transition:chat.bsky") == true)
         #expect(failing(make(responses: ["token"]), url) == ["response_types"])
         #expect(failing(make(redirects: []), url) == ["redirect_uris"])
         #expect(failing(make(dpop: false), url) == ["dpop_bound_access_tokens"])

@@ -4,7 +4,7 @@ import Testing
 @testable import ATProtoOAuth
 
 /// Cross-checks our proofs with an independent JOSE implementation (Python joserfc) through
-/// `Scripts/verify_dpop_proofs.py`, so a bug shared by our signer and our verifier cannot hide.
+/// `scripts/verify_dpop_proofs.py`, so a bug shared by our signer and our verifier cannot hide.
 @Suite("DPoP interop with joserfc (R22)")
 struct DPoPInteropTests {
     static let packageRoot = URL(filePath: #filePath)
@@ -54,7 +54,7 @@ struct DPoPInteropTests {
         enum CodingKeys: String, CodingKey { case proof, method, url, nonce, access_token }
     }
 
-    @Test("R22: ≥120 proofs verify under joserfc (Scripts/verify_dpop_proofs.py)")
+    @Test("R22: ≥120 proofs verify under joserfc (scripts/verify_dpop_proofs.py)")
     func joserfcVerifiesProofs() throws {
         guard let python = Self.python() else {
             Issue.record("no Python with joserfc: set ATPROTO_OAUTH_PYTHON or run .ci/run (creates .venv with joserfc)")
@@ -89,7 +89,7 @@ struct DPoPInteropTests {
         let process = Process()
         process.executableURL = python
         process.arguments = [
-            Self.packageRoot.appending(path: "Scripts/verify_dpop_proofs.py").path(percentEncoded: false),
+            Self.packageRoot.appending(path: "scripts/verify_dpop_proofs.py").path(percentEncoded: false),
             file.path(percentEncoded: false),
         ]
         let stdout = Pipe()

@@ -34,6 +34,13 @@ public actor DevNetwork {
         self.state = DevState(configuration: configuration, logger: logger)
     }
 
+    /// A logger writing request lines to standard error, for the `dev-server` command.
+    public static func standardErrorLogger(level: Logger.Level = .info) -> Logger {
+        var logger = Logger(label: "atproto-oauth.dev-server", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = level
+        return logger
+    }
+
     /// Starts every part and returns where they listen.
     public func start() async throws -> DevNetworkInfo {
         guard info == nil, servers.isEmpty else {

@@ -108,6 +108,12 @@ extension DiscoveryError {
             rule = String(text[..<space])
             text = String(text[text.index(after: space)...])
         }
+        // The transport names the URL first; the target already shows it.
+        if text.hasPrefix("http"), let colon = text.range(of: ": "),
+            !text[..<colon.lowerBound].contains(" ")
+        {
+            text = String(text[colon.upperBound...])
+        }
         return DiscoveryError(.transport, step: step, target: target, rule: rule, text)
     }
 }

@@ -7,7 +7,11 @@ extension ClientMetadata {
     /// `fetchedResponse` is given); R11 `grant_types`, `scope`, `response_types`,
     /// `redirect_uris`, `dpop_bound_access_tokens`, `application_type`,
     /// `token_endpoint_auth_method`; R12 `redirect_uri_forms`.
-    public func checks(clientID url: URL, fetchedResponse: HTTPResponse?) -> [ProfileCheck] {
+    /// `requestedScope`, when given, must be covered too: the document's `scope` has to
+    /// include every scope the client will ever request (R11).
+    public func checks(clientID url: URL, fetchedResponse: HTTPResponse?, requestedScope: String? = nil)
+        -> [ProfileCheck]
+    {
         var result: [ProfileCheck] = []
         func add(_ rule: String, _ name: String, _ ok: Bool, _ pass: String, _ fail: String) {
             result.append(ProfileCheck(rule: rule, name: name, ok: ok, detail: ok ? pass : fail))
@@ -43,9 +47,13 @@ extension ClientMetadata {
             "R11", "grant_types", missingGrants.isEmpty, "includes authorization_code and refresh_token",
             "lacks \(missingGrants.joined(separator: ", "))")
         let scopes = (scope ?? "").split(separator: " ").map(String.init)
+        let required = ["atproto"] + (requestedScope ?? "").split(separator: " ").map(String.init)
+        let missingScopes = required.filter { !scopes.contains($0) }.reduce(into: [String]()) { list, item in
+            if !list.contains(item) { list.append(item) }
+        }
         add(
-            "R11", "scope", scopes.contains("atproto"), "\(scope ?? "") includes atproto",
-            "\(scope ?? "absent") lacks atproto")
+            "R11", "scope", missingScopes.isEmpty, "\(scope ?? "") includes atproto and every requested scope",
+            "\(scope ?? "absent") lacks \(missingScopes.joined(separator: " "))")
         add(
             "R11", "response_types", (responseTypes ?? []).contains("code"), "includes code",
             "\(responseTypes?.joined(separator: ", ") ?? "absent") lacks code")

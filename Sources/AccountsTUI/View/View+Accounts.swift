@@ -24,7 +24,10 @@ extension Canvas {
         for (line, index) in (offset..<min(visible.count, offset + accountRows)).enumerated() {
             drawRow(visible[index], selected: index == model.selection, columns: columns, row: listTop + line)
         }
-        drawProblems(from: listTop + listHeight - problemRows, rows: problemRows)
+        // Problems follow the accounts after a blank row, or take the bottom of the list.
+        let shown = min(max(visible.count - offset, 0), accountRows)
+        let problemTop = shown + 1 + problemRows <= listHeight ? shown + 1 : listHeight - problemRows
+        drawProblems(from: listTop + problemTop, rows: problemRows)
         if let account = model.selectedAccount {
             drawDetails(account, top: statusRow - Layout.detailsHeight(rows: rows))
         }
@@ -139,13 +142,13 @@ extension Canvas {
             lines.append(("", .plain))
         }
         if !model.suggestedHandles.isEmpty {
-            lines += DisplayWidth.wordWrap("Suggested: " + model.suggestedHandles.joined(separator: ", "), to: width)
+            lines += DisplayWidth.wordWrap("Suggested handles: " + model.suggestedHandles.joined(separator: ", "), to: width)
                 .map { ($0, .accent) }
             lines.append(("Press a, then Enter, to log in as \(model.suggestedHandles[0]).", .plain))
             lines.append(("", .plain))
         }
-        for (index, problem) in model.problems.enumerated() {
-            lines.append(("! \(problem.file): \(problem.reason)", index == 0 ? .warn : .warn))
+        for problem in model.problems {
+            lines.append(("! \(problem.file): \(problem.reason)", .warn))
         }
         let top = bodyTop + 1
         for (index, line) in lines.enumerated() where top + index < statusRow {

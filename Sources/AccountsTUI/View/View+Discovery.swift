@@ -87,7 +87,7 @@ extension Canvas {
             lines.append(ListLine(""))
             lines.append(
                 ListLine(
-                    "Profile checks: \(state.checks.count - failed) passed, \(failed) failed",
+                    "  Profile checks: \(state.checks.count - failed) passed, \(failed) failed",
                     failed == 0 ? .bold : [.bold, .error]))
             for (offset, check) in state.checks.enumerated() {
                 let item = state.steps.count + offset
@@ -105,11 +105,11 @@ extension Canvas {
         }
         if let summary = state.summary {
             lines.append(ListLine(""))
-            lines.append(ListLine([("✓ ", .ok), (summary, .bold)], item: state.itemCount - 1))
+            lines.append(ListLine([("  ✓ ", .ok), (summary, .bold)], item: state.itemCount - 1))
         } else if let error = state.error {
             lines.append(ListLine(""))
-            lines.append(ListLine([("✗ ", [.error, .bold]), (error.message, .error)], item: state.itemCount - 1))
-            lines.append(ListLine([("  → " + error.hint, .plain)], item: state.itemCount - 1))
+            lines.append(ListLine([("  ✗ ", [.error, .bold]), (error.message, .error)], item: state.itemCount - 1))
+            lines.append(ListLine([("    → " + error.hint, .plain)], item: state.itemCount - 1))
         }
         drawList(lines, selected: state.selection, top: top + 2, height: statusRow - top - 2)
     }

@@ -108,6 +108,8 @@ struct Canvas<S: Screen> {
                 : "Enter go · ↑/↓ suggestions · Esc cancel"
         } else {
             switch model.screen {
+            case .accounts where model.accounts.isEmpty:
+                hints = "a add · d discover · ? help · q quit"
             case .accounts:
                 hints = "a add · L re-login · r/R refresh · x logout · s default · d discover · / filter"
             case .discovery:

@@ -1,0 +1,119 @@
+import ATProtoDevServer
+import ATProtoHTTP
+import ArgumentParser
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `atproto-oauth dev-server`: a strict ATProto network on 127.0.0.1 (PLC, entryway and
+/// self-hosted PDS with their authorization servers, DNS) for demos and for testing
+/// clients, in any language, against real protocol rules.
+struct DevServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev-server",
+        abstract: "Run a strict loopback ATProto network (PLC, PDS, authorization server, DNS) until interrupted.",
+        discussion: """
+            Prints one JSON line to stdout: the origin of each part (plc, entryway, pds,
+            handleResolver), the DNS address, the seeded accounts (alice.test and bob.test on the
+            entryway PDS, carol.test on the self-hosted PDS) and clientFlags, the global flags a
+            client needs to use this network. Requests are logged to stderr (never tokens).
+            Runs until SIGINT or SIGTERM, then exits 0.
+            """
+    )
+
+    @Option(help: "First port: PLC on N, entryway N+1, PDSes N+2 and N+3, DNS (UDP) N+4. 0 picks free ports.")
+    var port: UInt16 = 0
+
+    @Flag(help: "Approve every authorization request at once instead of showing the consent page.")
+    var autoApprove = false
+
+    @Option(help: "Milliseconds of latency added to every HTTP response.")
+    var latencyMs: Int = 0
+
+    @Option(help: "Access-token lifetime in seconds.")
+    var accessTtl: Int = 300
+
+    @Option(help: "DPoP nonce rotation period in seconds.")
+    var nonceTtl: Int = 180
+
+    func validate() throws {
+        guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
+        guard accessTtl > 0 else { throw ValidationError("--access-ttl must be at least 1 second") }
+        guard nonceTtl > 0 else { throw ValidationError("--nonce-ttl must be at least 1 second") }
+        guard port == 0 || port <= UInt16.max - 4 else { throw ValidationError("--port leaves no room for 5 ports") }
+    }
+
+    func run() async throws {
+        // Hosted client ids (R10) are fetched like any client would: loopback http allowed.
+        let fetcher = try HTTPClientTransport(configuration: .init(allowHTTPLoopback: true))
+        let network = DevNetwork(
+            configuration: DevNetworkConfiguration(
+                basePort: port, autoApprove: autoApprove, latency: .milliseconds(latencyMs),
+                accessTokenLifetime: .seconds(accessTtl), nonceLifetime: .seconds(nonceTtl),
+                clientMetadataFetcher: fetcher),
+            logger: DevNetwork.standardErrorLogger())
+        let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
+        let info: DevNetworkInfo
+        do {
+            info = try await network.start()
+        } catch {
+            try? await fetcher.shutdown()
+            FileHandle.standardError.write(Data("atproto-oauth dev-server: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // One line, written straight to the descriptor: nothing left in a stdio buffer for a
+        // script that reads the line and then waits.
+        FileHandle.standardOutput.write(try encoder.encode(info) + Data("\n".utf8))
+
+        await signals.wait()
+        await network.stop()
+        try? await fetcher.shutdown()
+    }
+}
+
+/// Waits for the first of some signals, using dispatch sources so the default handlers
+/// (which would kill the process before the network stops) are replaced.
+final class SignalWaiter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "atproto-oauth.dev-server.signals")
+    private var sources: [any DispatchSourceSignal] = []
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var fired = false
+
+    init(signals: [Int32]) {
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in self?.fire() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Returns once one of the signals arrived (at once if one already has).
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                if self.fired {
+                    continuation.resume()
+                } else {
+                    self.continuation = continuation
+                }
+            }
+        }
+    }
+
+    /// Runs on `queue` only.
+    private func fire() {
+        fired = true
+        continuation?.resume()
+        continuation = nil
+        for source in sources { source.cancel() }
+    }
+}
