@@ -75,6 +75,7 @@ let package = Package(
                 "ATProtoOAuth",
                 "ATProtoDiscovery",
                 .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
             ],
             swiftSettings: swiftSettings
         ),

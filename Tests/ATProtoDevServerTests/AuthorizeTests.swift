@@ -21,9 +21,11 @@ struct AuthorizeTests {
     @Test("R14: an expired request_uri is a 400 error page")
     func expiredRequestURI() async throws {
         try await DevHarness.with(.init(autoApprove: true, requestURILifetime: .seconds(1))) { harness in
-            let (requestURI, _) = try await harness.pushed(harness.parRequest(), issuer: harness.entryway, key: .generate())
+            let (requestURI, _) = try await harness.pushed(
+                harness.parRequest(), issuer: harness.entryway, key: .generate())
             try await Task.sleep(for: .milliseconds(1200))
-            let response = try await RawHTTP.send("GET", harness.authorizeURL(issuer: harness.entryway, requestURI: requestURI))
+            let response = try await RawHTTP.send(
+                "GET", harness.authorizeURL(issuer: harness.entryway, requestURI: requestURI))
             #expect(response.status == 400)
             #expect(response.body.contains("expired"))
         }
@@ -42,8 +44,10 @@ struct AuthorizeTests {
             #expect(query["code"]?.isEmpty == false)
             #expect(query["state"] == par.state)
             #expect(query["iss"] == harness.info.entryway)
-            let callback = AuthorizationCallback(queryString: try #require(URLComponents(string: response.location ?? "")?.percentEncodedQuery))
-            #expect(try callback.validate(expectedState: par.state, expectedIssuer: harness.info.entryway) == query["code"])
+            let callback = AuthorizationCallback(
+                queryString: try #require(URLComponents(string: response.location ?? "")?.percentEncodedQuery))
+            #expect(
+                try callback.validate(expectedState: par.state, expectedIssuer: harness.info.entryway) == query["code"])
             let again = try await RawHTTP.send("GET", url)
             #expect(again.status == 400)
         }
@@ -54,7 +58,8 @@ struct AuthorizeTests {
         try await DevHarness.with { harness in
             let par = harness.parRequest(loginHint: "bob.test")
             let (requestURI, _) = try await harness.pushed(par, issuer: harness.entryway, key: .generate())
-            let page = try await RawHTTP.send("GET", harness.authorizeURL(issuer: harness.entryway, requestURI: requestURI))
+            let page = try await RawHTTP.send(
+                "GET", harness.authorizeURL(issuer: harness.entryway, requestURI: requestURI))
             #expect(page.status == 200)
             #expect(page.body.contains("Approve") && page.body.contains("Deny"))
             #expect(page.body.contains("transition:generic"))
@@ -89,7 +94,9 @@ struct AuthorizeTests {
                 headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(form.utf8))
             let code = try #require(approved.locationQuery["code"])
             let response = try await harness.sendToken(
-                .authorizationCode(code: code, codeVerifier: pkce.verifier, redirectURI: par.redirectURI, clientID: DevHarness.clientID),
+                .authorizationCode(
+                    code: code, codeVerifier: pkce.verifier, redirectURI: par.redirectURI, clientID: DevHarness.clientID
+                ),
                 issuer: harness.entryway, key: key, nonce: nonce)
             #expect(try TokenResponse.parse(response).sub == "did:plc:bobtestdevaccount2222222")
         }

@@ -22,7 +22,8 @@ struct DiscoveryTests {
                 #expect(service["type"]?.stringValue == "AtprotoPersonalDataServer")
                 #expect(service["serviceEndpoint"]?.stringValue == account.pds)
             }
-            #expect(harness.info.accounts.map(\.pds) == [harness.info.pds[0], harness.info.pds[0], harness.info.pds[1]])
+            #expect(
+                harness.info.accounts.map(\.pds) == [harness.info.pds[0], harness.info.pds[0], harness.info.pds[1]])
         }
     }
 

@@ -30,7 +30,8 @@ struct KnobsTests {
         try await DevHarness.with { harness in
             await harness.network.failNextRequests(2, mode: .status500)
             let first = try await harness.get(harness.url(harness.plc, "/did:plc:alicetestdevaccount2222a"))
-            let second = try await harness.get(harness.url(harness.entrywayPDS, "/.well-known/oauth-protected-resource"))
+            let second = try await harness.get(
+                harness.url(harness.entrywayPDS, "/.well-known/oauth-protected-resource"))
             let third = try await harness.get(harness.url(harness.plc, "/did:plc:alicetestdevaccount2222a"))
             #expect(first.status == 500)
             #expect(second.status == 500)

@@ -14,7 +14,8 @@ struct PARTests {
             #expect(first.status == 400)
             #expect(harness.oauthError(first) == "use_dpop_nonce")
             let nonce = try #require(DPoPNonce.fromResponse(first))
-            let second = try await harness.sendPAR(harness.parRequest(), issuer: harness.entryway, key: key, nonce: nonce)
+            let second = try await harness.sendPAR(
+                harness.parRequest(), issuer: harness.entryway, key: key, nonce: nonce)
             #expect(second.status == 201)
             let parsed = try PushedAuthorizationResponse.parse(second)
             #expect(parsed.requestURI.hasPrefix("urn:ietf:params:oauth:request_uri:"))
@@ -63,7 +64,8 @@ struct PARTests {
     @Test("R22: a proof whose signature does not verify → invalid_dpop_proof")
     func badSignature() async throws {
         try await rejected { key, endpoint, nonce in
-            let proof = try DPoPProof.make(key: key, method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: Date())
+            let proof = try DPoPProof.make(
+                key: key, method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: Date())
             let other = try DPoPProof.make(
                 key: .generate(), method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: Date())
             let parts = proof.split(separator: ".")
@@ -82,7 +84,8 @@ struct PARTests {
     @Test("R22: wrong htu → invalid_dpop_proof")
     func wrongURL() async throws {
         try await rejected { key, endpoint, nonce in
-            let other = URL(string: endpoint.absoluteString.replacingOccurrences(of: "/oauth/par", with: "/oauth/token"))
+            let other = URL(
+                string: endpoint.absoluteString.replacingOccurrences(of: "/oauth/par", with: "/oauth/token"))
             return try DPoPProof.make(
                 key: key, method: "POST", url: try #require(other), nonce: nonce, accessToken: nil, now: Date())
         }
@@ -128,7 +131,8 @@ struct PARTests {
             let key = DPoPKey.generate()
             let nonce = try await harness.asNonce(harness.entryway, key: key)
             let endpoint = harness.url(harness.entryway, "/oauth/par")
-            let proof = try DPoPProof.make(key: key, method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: Date())
+            let proof = try DPoPProof.make(
+                key: key, method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: Date())
             let request = DevHarness.formPost(
                 endpoint: endpoint, items: edit(harness.parRequest().formItems), dpopProof: proof)
             let response = try await harness.transport.send(request)
@@ -148,12 +152,14 @@ struct PARTests {
 
     @Test("R12: a localhost redirect URI is refused")
     func localhostRedirect() async throws {
-        try await rejectedForm("invalid_request", edit: Self.replacing("redirect_uri", with: "http://localhost:61234/callback"))
+        try await rejectedForm(
+            "invalid_request", edit: Self.replacing("redirect_uri", with: "http://localhost:61234/callback"))
     }
 
     @Test("R12: a loopback redirect URI with another path is refused")
     func otherPathRedirect() async throws {
-        try await rejectedForm("invalid_request", edit: Self.replacing("redirect_uri", with: "http://127.0.0.1:61234/other"))
+        try await rejectedForm(
+            "invalid_request", edit: Self.replacing("redirect_uri", with: "http://127.0.0.1:61234/other"))
     }
 
     @Test("R28: a scope the client did not declare → invalid_scope")
@@ -172,11 +178,13 @@ struct PARTests {
             let key = DPoPKey.generate()
             let nonce = try await harness.asNonce(harness.entryway, key: key)
             try await Task.sleep(for: .milliseconds(1100))
-            let previous = try await harness.sendPAR(harness.parRequest(), issuer: harness.entryway, key: key, nonce: nonce)
+            let previous = try await harness.sendPAR(
+                harness.parRequest(), issuer: harness.entryway, key: key, nonce: nonce)
             #expect(previous.status == 201)
             #expect(DPoPNonce.fromResponse(previous) != nonce)
             try await Task.sleep(for: .milliseconds(2100))
-            let stale = try await harness.sendPAR(harness.parRequest(), issuer: harness.entryway, key: key, nonce: nonce)
+            let stale = try await harness.sendPAR(
+                harness.parRequest(), issuer: harness.entryway, key: key, nonce: nonce)
             #expect(stale.status == 400)
             #expect(harness.oauthError(stale) == "use_dpop_nonce")
         }

@@ -12,7 +12,8 @@ struct ResourceTests {
             let login = try await harness.login(loginHint: "bob.test")
             let endpoint = harness.url(harness.entrywayPDS, "/xrpc/com.atproto.server.getSession")
             let proof = try DPoPProof.make(
-                key: login.key, method: "GET", url: endpoint, nonce: nil, accessToken: login.tokens.accessToken, now: Date())
+                key: login.key, method: "GET", url: endpoint, nonce: nil, accessToken: login.tokens.accessToken,
+                now: Date())
             let first = try await harness.transport.send(
                 HTTPRequest(
                     method: "GET", url: endpoint,
@@ -20,7 +21,8 @@ struct ResourceTests {
             #expect(first.status == 401)
             #expect(DPoPNonce.isResourceServerChallenge(first))
             #expect(DPoPNonce.fromResponse(first) != nil)
-            let session = try await harness.getSession(pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
+            let session = try await harness.getSession(
+                pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
             #expect(session.status == 200)
             let body = try harness.json(session)
             #expect(body["did"]?.stringValue == "did:plc:bobtestdevaccount2222222")
@@ -34,9 +36,11 @@ struct ResourceTests {
         try await DevHarness.with(.init(autoApprove: true)) { harness in
             let login = try await harness.login(issuer: harness.selfHostedPDS)
             #expect(login.tokens.sub == "did:plc:caroltestdevaccount22222")
-            let session = try await harness.getSession(pds: harness.selfHostedPDS, token: login.tokens.accessToken, key: login.key)
+            let session = try await harness.getSession(
+                pds: harness.selfHostedPDS, token: login.tokens.accessToken, key: login.key)
             #expect(session.status == 200)
-            let elsewhere = try await harness.getSession(pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
+            let elsewhere = try await harness.getSession(
+                pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
             #expect(elsewhere.status == 401)
             #expect(DPoPNonce.resourceServerError(elsewhere) == "invalid_token")
         }
@@ -46,7 +50,8 @@ struct ResourceTests {
     func wrongKey() async throws {
         try await DevHarness.with(.init(autoApprove: true)) { harness in
             let login = try await harness.login()
-            let response = try await harness.getSession(pds: harness.entrywayPDS, token: login.tokens.accessToken, key: .generate())
+            let response = try await harness.getSession(
+                pds: harness.entrywayPDS, token: login.tokens.accessToken, key: .generate())
             #expect(response.status == 401)
             #expect(DPoPNonce.resourceServerError(response) == "invalid_dpop_proof")
         }
@@ -68,7 +73,8 @@ struct ResourceTests {
         try await DevHarness.with(.init(autoApprove: true, accessTokenLifetime: .seconds(1))) { harness in
             let login = try await harness.login()
             try await Task.sleep(for: .milliseconds(1300))
-            let response = try await harness.getSession(pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
+            let response = try await harness.getSession(
+                pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
             #expect(response.status == 401)
             #expect(DPoPNonce.resourceServerError(response) == "invalid_token")
         }
@@ -79,7 +85,8 @@ struct ResourceTests {
         try await DevHarness.with(.init(autoApprove: true)) { harness in
             let login = try await harness.login()
             let endpoint = harness.url(harness.entrywayPDS, "/xrpc/com.atproto.server.getSession")
-            let first = try await harness.getSession(pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
+            let first = try await harness.getSession(
+                pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
             let nonce = DPoPNonce.fromResponse(first)
             let proof = try DPoPProof.make(
                 key: login.key, method: "GET", url: endpoint, nonce: nonce, accessToken: "other-token", now: Date())

@@ -90,7 +90,8 @@ struct TokenTests {
             #expect(rotated.refreshToken != refresh)
             #expect(rotated.accessToken != login.tokens.accessToken)
             #expect(rotated.sub == login.tokens.sub)
-            let session = try await harness.getSession(pds: harness.entrywayPDS, token: rotated.accessToken, key: login.key)
+            let session = try await harness.getSession(
+                pds: harness.entrywayPDS, token: rotated.accessToken, key: login.key)
             #expect(session.status == 200)
         }
     }
@@ -103,11 +104,13 @@ struct TokenTests {
             let request = TokenRequest.refresh(refreshToken: refresh, clientID: DevHarness.clientID)
             let rotated = try TokenResponse.parse(
                 try await harness.sendToken(request, issuer: login.issuer, key: login.key, nonce: login.asNonce))
-            let replay = try await harness.sendToken(request, issuer: login.issuer, key: login.key, nonce: login.asNonce)
+            let replay = try await harness.sendToken(
+                request, issuer: login.issuer, key: login.key, nonce: login.asNonce)
             #expect(replay.status == 400)
             #expect(harness.oauthError(replay) == "invalid_grant")
             // The new tokens die with the session.
-            let session = try await harness.getSession(pds: harness.entrywayPDS, token: rotated.accessToken, key: login.key)
+            let session = try await harness.getSession(
+                pds: harness.entrywayPDS, token: rotated.accessToken, key: login.key)
             #expect(session.status == 401)
             #expect(DPoPNonce.resourceServerError(session) == "invalid_token")
             let next = try await harness.sendToken(
@@ -122,8 +125,10 @@ struct TokenTests {
     func refreshWithOtherKey() async throws {
         try await DevHarness.with(.init(autoApprove: true)) { harness in
             let login = try await harness.login()
-            let request = TokenRequest.refresh(refreshToken: try #require(login.tokens.refreshToken), clientID: DevHarness.clientID)
-            let stolen = try await harness.sendToken(request, issuer: login.issuer, key: .generate(), nonce: login.asNonce)
+            let request = TokenRequest.refresh(
+                refreshToken: try #require(login.tokens.refreshToken), clientID: DevHarness.clientID)
+            let stolen = try await harness.sendToken(
+                request, issuer: login.issuer, key: .generate(), nonce: login.asNonce)
             #expect(stolen.status == 400)
             #expect(harness.oauthError(stolen) == "invalid_dpop_proof")
             let legit = try await harness.sendToken(request, issuer: login.issuer, key: login.key, nonce: login.asNonce)
@@ -138,16 +143,20 @@ struct TokenTests {
             let endpoint = harness.url(login.issuer, "/oauth/revoke")
             let proof = try DPoPProof.make(
                 key: login.key, method: "POST", url: endpoint, nonce: login.asNonce, accessToken: nil, now: Date())
-            let revoke = RevocationRequest(token: try #require(login.tokens.refreshToken), clientID: DevHarness.clientID)
+            let revoke = RevocationRequest(
+                token: try #require(login.tokens.refreshToken), clientID: DevHarness.clientID)
             let response = try await harness.transport.send(revoke.httpRequest(endpoint: endpoint, dpopProof: proof))
             #expect(response.status == 200)
-            let session = try await harness.getSession(pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
+            let session = try await harness.getSession(
+                pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
             #expect(session.status == 401)
             #expect(DPoPNonce.resourceServerError(session) == "invalid_token")
             let unknown = RevocationRequest(token: "never-issued", clientID: DevHarness.clientID)
             let proof2 = try DPoPProof.make(
                 key: login.key, method: "POST", url: endpoint, nonce: login.asNonce, accessToken: nil, now: Date())
-            #expect(try await harness.transport.send(unknown.httpRequest(endpoint: endpoint, dpopProof: proof2)).status == 200)
+            #expect(
+                try await harness.transport.send(unknown.httpRequest(endpoint: endpoint, dpopProof: proof2)).status
+                    == 200)
         }
     }
 }

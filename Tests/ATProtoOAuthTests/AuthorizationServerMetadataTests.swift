@@ -32,7 +32,10 @@ struct ASMutation: Sendable, CustomTestStringConvertible {
     /// `nil` removes the key.
     let value: JSONValue?
     let failing: String
-    var testDescription: String { "\(key) → \(value.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) } ?? "removed") fails \(failing)" }
+    var testDescription: String {
+        let shown = value.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
+        return "\(key) → \(shown ?? "removed") fails \(failing)"
+    }
 }
 
 @Suite("Authorization server metadata (R9)")

@@ -18,7 +18,9 @@ struct AccountStoreCrashTests {
     static let dids = ["did:plc:crash1", "did:plc:crash2", "did:plc:crash3"]
 
     static var testBinary: URL? {
-        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            return nil
+        }
         return URL(fileURLWithPath: path)
     }
 

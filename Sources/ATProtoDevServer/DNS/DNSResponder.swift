@@ -71,7 +71,9 @@ struct DNSResponder: Sendable {
     }
 
     /// Parses the single question: labels (no compression pointers), QTYPE, QCLASS.
-    static func parseQuestion(_ bytes: [UInt8], from start: Int) -> (name: String, qtype: UInt16, qclass: UInt16, end: Int)? {
+    static func parseQuestion(_ bytes: [UInt8], from start: Int) -> (
+        name: String, qtype: UInt16, qclass: UInt16, end: Int
+    )? {
         var index = start
         var labels: [String] = []
         var nameLength = 0

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// A UDP DNS responder on 127.0.0.1 that answers TXT queries for a fixed set of names.
 ///
@@ -57,7 +58,12 @@ public final class DevDNSServer: Sendable {
         }
         descriptor = fd
         self.port = UInt16(bigEndian: actual.sin_port)
-        let thread = Thread { [self] in serve() }
+        // The thread holds the pieces it needs, not `self`, so an unstopped server is still
+        // released (and `deinit` stops the thread).
+        let (descriptor, responder, stopping, finished) = (fd, responder, stopping, finished)
+        let thread = Thread {
+            Self.serve(descriptor: descriptor, responder: responder, stopping: stopping, finished: finished)
+        }
         thread.name = "DevDNSServer"
         thread.start()
     }
@@ -81,7 +87,9 @@ public final class DevDNSServer: Sendable {
 
     deinit { stop() }
 
-    private func serve() {
+    private static func serve(
+        descriptor: Int32, responder: DNSResponder, stopping: LockedValue<Bool>, finished: DispatchSemaphore
+    ) {
         defer { finished.signal() }
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !stopping.current {

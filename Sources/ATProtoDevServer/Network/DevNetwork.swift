@@ -91,7 +91,15 @@ public actor DevNetwork {
         do {
             try await server.waitUntilListening(timeout: 5)
         } catch {
-            throw ATProtoDevServerError(.startFailed, part: part.rawValue, "did not start listening on port \(port)")
+            // A bind failure ends `run()` at once; report its reason rather than the time-out.
+            task.cancel()
+            let reason: String
+            switch await task.result {
+            case .failure(let error): reason = "\(error)"
+            case .success: reason = "the server stopped"
+            }
+            throw ATProtoDevServerError(
+                .startFailed, part: part.rawValue, "did not start listening on 127.0.0.1:\(port): \(reason)")
         }
         guard case .ip4(_, let actualPort)? = await server.listeningAddress else {
             throw ATProtoDevServerError(.startFailed, part: part.rawValue, "has no listening address")

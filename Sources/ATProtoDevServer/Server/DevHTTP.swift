@@ -19,8 +19,9 @@ struct DevRequest: Sendable {
 
     /// The form body as items; `nil` when the content type is not a form.
     var form: [(String, String)]? {
-        guard let type = header("content-type")?.split(separator: ";").first?
-            .trimmingCharacters(in: .whitespaces).lowercased(),
+        guard
+            let type = header("content-type")?.split(separator: ";").first?
+                .trimmingCharacters(in: .whitespaces).lowercased(),
             type == "application/x-www-form-urlencoded"
         else { return nil }
         return FormEncoding.decode(String(decoding: body, as: UTF8.self))

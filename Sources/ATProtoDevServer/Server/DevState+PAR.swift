@@ -117,7 +117,8 @@ extension DevState {
             !(devLoopback && $0.name == "client_id_url")
         }
         if let failure = failures.first {
-            return .rejected(.oauthError(400, "invalid_client_metadata", "\(failure.rule) \(failure.name): \(failure.detail)"))
+            return .rejected(
+                .oauthError(400, "invalid_client_metadata", "\(failure.rule) \(failure.name): \(failure.detail)"))
         }
         return .client(metadata)
     }

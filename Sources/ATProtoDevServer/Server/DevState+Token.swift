@@ -122,7 +122,8 @@ extension DevState {
         guard request.method == "POST", let form = request.form else {
             return .oauthError(400, "invalid_request", "revocation requires a POSTed form")
         }
-        if request.header("dpop") != nil, case .failure(let rejection) = verifyDPoP(request, at: part, accessToken: nil) {
+        if request.header("dpop") != nil, case .failure(let rejection) = verifyDPoP(request, at: part, accessToken: nil)
+        {
             return .oauthError(400, rejection.error, rejection.description)
         }
         guard let token = form.value("token"), !token.isEmpty else {

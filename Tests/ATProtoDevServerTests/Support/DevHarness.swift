@@ -82,7 +82,9 @@ struct DevHarness: Sendable {
         proof: String? = nil
     ) async throws -> HTTPResponse {
         let endpoint = url(issuer, "/oauth/par")
-        let proof = try proof ?? DPoPProof.make(key: key, method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: now)
+        let proof =
+            try proof
+            ?? DPoPProof.make(key: key, method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: now)
         return try await transport.send(par.httpRequest(endpoint: endpoint, dpopProof: proof))
     }
 
@@ -115,7 +117,8 @@ struct DevHarness: Sendable {
         _ request: TokenRequest, issuer: URL, key: DPoPKey, nonce: String?
     ) async throws -> HTTPResponse {
         let endpoint = url(issuer, "/oauth/token")
-        let proof = try DPoPProof.make(key: key, method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: Date())
+        let proof = try DPoPProof.make(
+            key: key, method: "POST", url: endpoint, nonce: nonce, accessToken: nil, now: Date())
         return try await transport.send(request.httpRequest(endpoint: endpoint, dpopProof: proof))
     }
 
@@ -136,7 +139,8 @@ struct DevHarness: Sendable {
         #expect(redirect.status == 302)
         let code = try #require(redirect.locationQuery["code"])
         let response = try await sendToken(
-            .authorizationCode(code: code, codeVerifier: pkce.verifier, redirectURI: par.redirectURI, clientID: Self.clientID),
+            .authorizationCode(
+                code: code, codeVerifier: pkce.verifier, redirectURI: par.redirectURI, clientID: Self.clientID),
             issuer: issuer, key: key, nonce: nonce)
         #expect(response.status == 200)
         return Login(
@@ -152,13 +156,16 @@ struct DevHarness: Sendable {
     ) async throws -> HTTPResponse {
         let endpoint = url(pds, "/xrpc/com.atproto.server.getSession")
         func attempt(_ nonce: String?) async throws -> HTTPResponse {
-            let proof = try DPoPProof.make(key: key, method: "GET", url: endpoint, nonce: nonce, accessToken: token, now: Date())
+            let proof = try DPoPProof.make(
+                key: key, method: "GET", url: endpoint, nonce: nonce, accessToken: token, now: Date())
             return try await transport.send(
                 HTTPRequest(
                     method: "GET", url: endpoint, headers: [("Authorization", "\(scheme) \(token)"), ("DPoP", proof)]))
         }
         let first = try await attempt(nonce)
-        guard DPoPNonce.isResourceServerChallenge(first), let fresh = DPoPNonce.fromResponse(first) else { return first }
+        guard DPoPNonce.isResourceServerChallenge(first), let fresh = DPoPNonce.fromResponse(first) else {
+            return first
+        }
         return try await attempt(fresh)
     }
 }
