@@ -5,7 +5,16 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atproto-oauth",
         abstract: "Log in to ATProto accounts with OAuth (PAR + PKCE + DPoP) and keep the sessions alive.",
+        discussion: """
+            Accounts live in $ATPROTO_OAUTH_HOME (default $XDG_STATE_HOME/atproto-oauth or \
+            ~/.local/state/atproto-oauth): one 0600 file per DID in a 0700 directory.
+
+            \(ExitCodes.helpText)
+            """,
         version: "0.1.0",
-        subcommands: [DiscoverCommand.self, DevServerCommand.self]
+        subcommands: [
+            LoginCommand.self, AccountsCommand.self, StatusCommand.self, SwitchCommand.self, RefreshCommand.self,
+            TokenCommand.self, RequestCommand.self, LogoutCommand.self, DiscoverCommand.self, DevServerCommand.self,
+        ]
     )
 }

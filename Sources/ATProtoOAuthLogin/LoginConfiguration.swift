@@ -29,9 +29,7 @@ public struct LoginConfiguration: Sendable {
         port: UInt16 = 0,
         callbackTimeout: Duration = .seconds(300),
         allowHTTPLoopback: Bool = false,
-        openBrowser: @escaping @Sendable (URL) async -> BrowserLauncher.Outcome = { url in
-            BrowserLauncher.open(url, environment: ProcessInfo.processInfo.environment)
-        }
+        openBrowser: @escaping @Sendable (URL) async -> BrowserLauncher.Outcome = LoginConfiguration.systemBrowser
     ) {
         self.client = client
         self.scope = scope
@@ -41,8 +39,13 @@ public struct LoginConfiguration: Sendable {
         self.openBrowser = openBrowser
     }
 
-    /// A configuration that never launches a program (`--no-browser`): the URL is only printed.
-    public static func noBrowser(_ url: URL) async -> BrowserLauncher.Outcome { .notAvailable }
+    /// Runs `$BROWSER` or `xdg-open` with the URL.
+    public static let systemBrowser: @Sendable (URL) async -> BrowserLauncher.Outcome = { url in
+        BrowserLauncher.open(url, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Never launches a program (`--no-browser`): the URL is only printed.
+    public static let noBrowser: @Sendable (URL) async -> BrowserLauncher.Outcome = { _ in .notAvailable }
 }
 
 /// What a running login reports, in order.

@@ -86,20 +86,27 @@ public actor DevNetwork {
         let server = HTTPServer(
             config: HTTPServer.Configuration(address: address, timeout: 600, logger: .disabled),
             handler: DevHTTPHandler(part: part, state: state))
-        let task = Task { try await server.run() }
+        let ended = LockedValue(false)
+        let task = Task {
+            defer { ended.withLock { $0 = true } }
+            try await server.run()
+        }
         servers.append((part, server, task))
-        do {
-            try await server.waitUntilListening(timeout: 5)
-        } catch {
-            // A bind failure ends `run()` at once; report its reason rather than the time-out.
-            task.cancel()
-            let reason: String
-            switch await task.result {
-            case .failure(let error): reason = "\(error)"
-            case .success: reason = "the server stopped"
+        // Poll rather than `waitUntilListening`: a bind failure ends `run()` at once, and its
+        // reason is worth more than a time-out five seconds later.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !(await server.isListening) {
+            if ended.current || ContinuousClock.now > deadline {
+                task.cancel()
+                let reason: String
+                switch await task.result {
+                case .failure(let error): reason = "\(error)"
+                case .success: reason = "the server stopped"
+                }
+                throw ATProtoDevServerError(
+                    .startFailed, part: part.rawValue, "did not start listening on 127.0.0.1:\(port): \(reason)")
             }
-            throw ATProtoDevServerError(
-                .startFailed, part: part.rawValue, "did not start listening on 127.0.0.1:\(port): \(reason)")
+            try? await Task.sleep(for: .milliseconds(5))
         }
         guard case .ip4(_, let actualPort)? = await server.listeningAddress else {
             throw ATProtoDevServerError(.startFailed, part: part.rawValue, "has no listening address")

@@ -1,0 +1,271 @@
+import ATProtoOAuth
+import AccountStore
+import ArgumentParser
+import Foundation
+
+struct RefreshCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refresh",
+        abstract: "Refresh an account's tokens now (or every account with --all, in parallel).",
+        discussion: ExitCodes.helpText)
+
+    @Argument(help: "Handle, DID or unique prefix (default: the default account).") var account: String?
+    @Flag(help: "Refresh every account, at most 4 at a time.") var all = false
+    @Flag(help: "Print the refreshed accounts as JSON.") var json = false
+    @OptionGroup var options: GlobalOptions
+
+    func validate() throws {
+        if all && account != nil { throw ValidationError("give an account or --all, not both") }
+    }
+
+    func run() async throws {
+        try await ErrorReporting.run {
+            try await CommandRuntime.with(options) { runtime in
+                let targets: [DID] =
+                    all ? runtime.store.loadAll().sessions.map(\.did) : [try runtime.store.account(account).did]
+                let results = await Self.refreshAll(targets, agent: runtime.agent, width: 4)
+                let defaultDID = runtime.store.defaultAccount()
+                let now = Date()
+                var reports: [AccountReport] = []
+                var failures: [(DID, any Error)] = []
+                for (did, result) in results {
+                    switch result {
+                    case .success(let session): reports.append(AccountReport(session, isDefault: did == defaultDID, now: now))
+                    case .failure(let error): failures.append((did, error))
+                    }
+                }
+                if json {
+                    try Terminal.printJSON(reports)
+                } else {
+                    for report in reports {
+                        Terminal.output(
+                            "refreshed \(report.name): token expires \(Terminal.relative(report.accessTokenExpiresAt, now: now))")
+                    }
+                }
+                for (did, error) in failures { Terminal.info("error: \(did): \(ErrorReporting.message(for: error))") }
+                if let (_, error) = failures.first { throw ErrorReporting.exitCode(for: error) }
+            }
+        }
+    }
+
+    /// Refreshes accounts concurrently, at most `width` at once, keeping the input order.
+    static func refreshAll(
+        _ dids: [DID], agent: SessionAgent, width: Int
+    ) async -> [(DID, Result<Session, any Error>)] {
+        await withTaskGroup(of: (Int, Result<Session, any Error>).self) { group in
+            var results = [Result<Session, any Error>?](repeating: nil, count: dids.count)
+            var next = 0
+            func launch() {
+                guard next < dids.count else { return }
+                let index = next
+                next += 1
+                group.addTask {
+                    do {
+                        return (index, .success(try await agent.refresh(dids[index], replacing: nil)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<min(width, dids.count) { launch() }
+            for await (index, result) in group {
+                results[index] = result
+                launch()
+            }
+            return zip(dids, results).compactMap { did, result in result.map { (did, $0) } }
+        }
+    }
+}
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Print a valid access token for an account, refreshing it first if needed.",
+        discussion: """
+            The token is a secret and is DPoP-bound: it is useless without the account's DPoP key, \
+            which never leaves the store. Prefer `atproto-oauth request`.
+
+            \(ExitCodes.helpText)
+            """)
+
+    @Argument(help: "Handle, DID or unique prefix (default: the default account).") var account: String?
+    @Flag(help: "Print {did, accessToken, tokenType, expiresAt} as JSON.") var json = false
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await ErrorReporting.run {
+            try await CommandRuntime.with(options) { runtime in
+                let did = try runtime.store.account(account).did
+                let session = try await runtime.agent.validSession(did)
+                if json {
+                    try Terminal.printJSON(
+                        TokenDocument(
+                            did: session.did.rawValue, accessToken: session.accessToken, tokenType: "DPoP",
+                            expiresAt: session.expiresAt))
+                } else {
+                    Terminal.output(session.accessToken)
+                }
+            }
+        }
+    }
+
+    struct TokenDocument: Codable {
+        var did: String
+        var accessToken: String
+        var tokenType: String
+        var expiresAt: Date
+    }
+}
+
+struct RequestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "request",
+        abstract: "Call an XRPC method on the account's PDS with DPoP (GET, or POST with --input).",
+        discussion: """
+            Examples:
+              atproto-oauth request com.atproto.server.getSession
+              atproto-oauth request alice.bsky.social app.bsky.actor.getProfile --param actor=alice.bsky.social
+              atproto-oauth request com.atproto.repo.createRecord --input @record.json
+
+            \(ExitCodes.helpText)
+            """)
+
+    @Argument(help: "[<account>] <nsid>: the account is optional (default account).")
+    var arguments: [String]
+
+    @Option(name: .customLong("param"), help: "Query parameter k=v (repeatable).")
+    var parameters: [String] = []
+
+    @Option(help: "JSON body (or @file) to POST instead of GET.")
+    var input: String?
+
+    @Flag(help: "Print the response JSON compactly (it is always JSON).") var json = false
+    @OptionGroup var options: GlobalOptions
+
+    func validate() throws {
+        guard (1...2).contains(arguments.count) else {
+            throw ValidationError("expected [<account>] <nsid>, got \(arguments.count) arguments")
+        }
+        for parameter in parameters where !parameter.contains("=") {
+            throw ValidationError("--param must be k=v, got \(parameter)")
+        }
+    }
+
+    func run() async throws {
+        try await ErrorReporting.run {
+            let nsid = try NSID(arguments[arguments.count - 1])
+            let body = try input.map(Self.readBody)
+            try await CommandRuntime.with(options) { runtime in
+                let session = try runtime.store.account(arguments.count == 2 ? arguments[0] : nil)
+                var components = URLComponents(
+                    url: session.pds.appending(path: "xrpc/\(nsid.rawValue)"), resolvingAgainstBaseURL: false)
+                if !parameters.isEmpty {
+                    components?.percentEncodedQuery = FormEncoding.encode(
+                        parameters.map { parameter in
+                            let parts = parameter.split(separator: "=", maxSplits: 1)
+                            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+                        })
+                }
+                guard let url = components?.url else {
+                    throw ValidationError("cannot form the XRPC URL for \(nsid.rawValue)")
+                }
+                let response = try await runtime.agent.send(
+                    session.did, method: body == nil ? "GET" : "POST", url: url,
+                    headers: body == nil ? [("Accept", "application/json")] : [("Content-Type", "application/json")],
+                    body: body)
+                let text = Self.render(response.body, compact: json)
+                guard (200..<300).contains(response.status) else {
+                    Terminal.info("error: \(nsid.rawValue) answered HTTP \(response.status)")
+                    if !text.isEmpty { Terminal.info(text) }
+                    throw ExitCodes.networkError
+                }
+                Terminal.output(text)
+            }
+        }
+    }
+
+    static func readBody(_ input: String) throws -> Data {
+        let data: Data
+        if input.hasPrefix("@") {
+            let path = String(input.dropFirst())
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("--input: cannot read \(path)")
+            }
+            data = contents
+        } else {
+            data = Data(input.utf8)
+        }
+        guard (try? JSONSerialization.jsonObject(with: data)) != nil else {
+            throw ValidationError("--input is not valid JSON")
+        }
+        return data
+    }
+
+    static func render(_ body: Data, compact: Bool) -> String {
+        guard let value = try? JSONValue.parse(body, source: "response") else {
+            return String(decoding: body, as: UTF8.self)
+        }
+        if compact {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        return value.prettyPrinted()
+    }
+}
+
+struct LogoutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logout",
+        abstract: "Revoke an account's session at its authorization server (R27) and delete it.",
+        discussion: """
+            If revocation fails the account is still deleted unless --keep-on-error is given; \
+            the failure is reported either way.
+
+            \(ExitCodes.helpText)
+            """)
+
+    @Argument(help: "Handle, DID or unique prefix (default: the default account).") var account: String?
+    @Flag(name: .customLong("keep-on-error"), help: "Keep the account if revocation fails.")
+    var keepOnError = false
+    @Flag(help: "Print {did, revoked, deleted} as JSON.") var json = false
+    @OptionGroup var options: GlobalOptions
+
+    func run() async throws {
+        try await ErrorReporting.run {
+            try await CommandRuntime.with(options) { runtime in
+                let session = try runtime.store.account(account)
+                let name = session.handle?.rawValue ?? session.did.rawValue
+                var revocationError: (any Error)?
+                do {
+                    try await runtime.agent.revoke(session.did)
+                } catch {
+                    revocationError = error
+                    Terminal.info("warning: revocation failed for \(name): \(ErrorReporting.message(for: error))")
+                }
+                let delete = revocationError == nil || !keepOnError
+                if delete {
+                    try await runtime.store.withLock(session.did, timeout: .seconds(30)) {
+                        try runtime.store.delete(session.did)
+                    }
+                }
+                if json {
+                    try Terminal.printJSON(
+                        LogoutDocument(did: session.did.rawValue, revoked: revocationError == nil, deleted: delete))
+                } else {
+                    Terminal.output(
+                        delete
+                            ? "Logged out \(name)\(revocationError == nil ? "" : " (session not revoked)")"
+                            : "Kept \(name): revocation failed (--keep-on-error)")
+                }
+                if let revocationError { throw ErrorReporting.exitCode(for: revocationError) }
+            }
+        }
+    }
+
+    struct LogoutDocument: Codable {
+        var did: String
+        var revoked: Bool
+        var deleted: Bool
+    }
+}
