@@ -1,5 +1,6 @@
 import ATProtoDiscovery
 import ATProtoOAuth
+import ATProtoHTTP
 import ArgumentParser
 import Foundation
 
@@ -29,17 +30,29 @@ struct DiscoverCommand: AsyncParsableCommand {
 
     func run() async throws {
         let login: LoginInput
+        let discovery: Discovery
+        let transport: HTTPClientTransport
         do {
-            login = try Discovery.input(input, allowHTTPLoopback: options.allowHTTPLoopback)
-        } catch let error as DiscoveryError {
-            throw ValidationError(error.reason)
+            do {
+                login = try Discovery.input(input, allowHTTPLoopback: options.allowHTTPLoopback)
+            } catch let error as DiscoveryError {
+                throw ValidationError(error.reason)
+            }
+            var configuration = try options.discoveryConfiguration()
+            configuration.useCache = !noCache
+            let resolver = try options.makeTXTResolver()
+            transport = try options.makeTransport()
+            discovery = Discovery(
+                transport: transport, txtResolver: resolver, configuration: configuration, cache: IdentityCache())
+        } catch let error as ValidationError {
+            // ArgumentParser would exit 64 (EX_USAGE); the documented usage status is 2.
+            let usage = ATProtoOAuthCommand.usageString(for: DiscoverCommand.self)
+            FileHandle.standardError.write(
+                Data(
+                    "Error: \(error.message)\nUsage: \(usage)\n  See 'atproto-oauth discover --help' for more information.\n"
+                        .utf8))
+            throw ExitCodes.usage
         }
-        var configuration = try options.discoveryConfiguration()
-        configuration.useCache = !noCache
-        let resolver = try options.makeTXTResolver()
-        let transport = try options.makeTransport()
-        let discovery = Discovery(
-            transport: transport, txtResolver: resolver, configuration: configuration, cache: IdentityCache())
 
         let printer = StepPrinter(enabled: !json, verbose: options.verbose)
         let outcome: Result<DiscoveryResult, any Error>
@@ -60,7 +73,7 @@ struct DiscoverCommand: AsyncParsableCommand {
         case .failure(let error):
             let reason = (error as? DiscoveryError)?.description ?? "\(error)"
             FileHandle.standardError.write(Data("discover: \(reason)\n".utf8))
-            throw ExitCode(3)
+            throw ExitCodes.discoveryFailed
         }
     }
 }
