@@ -14,7 +14,9 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             LoginCommand.self, AccountsCommand.self, StatusCommand.self, SwitchCommand.self, RefreshCommand.self,
-            TokenCommand.self, RequestCommand.self, LogoutCommand.self, DiscoverCommand.self, DevServerCommand.self,
-        ]
+            TokenCommand.self, RequestCommand.self, LogoutCommand.self, DiscoverCommand.self, TUICommand.self,
+            DemoCommand.self, DevServerCommand.self,
+        ],
+        defaultSubcommand: TUICommand.self
     )
 }

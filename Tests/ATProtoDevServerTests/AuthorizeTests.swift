@@ -101,4 +101,19 @@ struct AuthorizeTests {
             #expect(try TokenResponse.parse(response).sub == "did:plc:bobtestdevaccount2222222")
         }
     }
+
+    @Test("approve(requestURI:) decides without a browser; the request is then used up")
+    func programmaticApprove() async throws {
+        try await DevHarness.with { harness in
+            let par = harness.parRequest()
+            let (requestURI, _) = try await harness.pushed(par, issuer: harness.selfHostedPDS, key: .generate())
+            let location = try #require(await harness.network.approve(requestURI: requestURI))
+            let query = URLComponents(url: location, resolvingAgainstBaseURL: false)?.queryItems ?? []
+            #expect(query.first { $0.name == "code" }?.value?.isEmpty == false)
+            #expect(query.first { $0.name == "iss" }?.value == harness.info.pds[1])
+            #expect(query.first { $0.name == "state" }?.value == par.state)
+            #expect(await harness.network.approve(requestURI: requestURI) == nil)
+            #expect(await harness.network.deny(requestURI: "urn:ietf:params:oauth:request_uri:req-none") == nil)
+        }
+    }
 }

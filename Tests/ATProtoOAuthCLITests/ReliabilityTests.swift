@@ -36,6 +36,11 @@ extension EndToEnd {
                     grants.isEmpty, "invalid_grant seen \(grants.count)×; first:\n\(grants.first.map { "\($0)" } ?? "")"
                 )
                 #expect(results.allSatisfy { !$0.line.isEmpty })
+                // Every run needs a refresh (1 s TTL, 60 s margin): the race really was raced.
+                let refreshes = cli.server.stderr.components(separatedBy: "/oauth/token → 200").count - 1
+                let distinct = Set(results.map(\.line)).count
+                print("reliability: \(refreshes) token-endpoint successes, \(distinct) distinct tokens printed")
+                #expect(refreshes >= 10, "expected the runs to refresh; the dev server saw \(refreshes)")
 
                 let status = try await cli.run(["status", "--json"])
                 #expect(status.exitCode == 0, "\(status)")

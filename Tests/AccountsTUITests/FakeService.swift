@@ -60,6 +60,7 @@ final class FakeService: AccountsService, @unchecked Sendable {
                 account.expiresAt = Date().addingTimeInterval(90)
                 account.createdAt = Date()
                 account.needsLogin = false
+                account.isDefault = false
                 let stored = account
                 self.withLock { list in
                     list.removeAll { $0.did == stored.did }

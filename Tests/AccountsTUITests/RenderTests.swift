@@ -160,3 +160,26 @@ struct RenderTests {
         #expect(frame.contains("→ press L to log in again"))
     }
 }
+
+@Suite("Render: performance")
+struct RenderPerformanceTests {
+    @Test("the first frame with 1,000 accounts is drawn well within 100 ms")
+    func thousandAccounts() {
+        let accounts = (0..<1_000).map { index in
+            var account = Sample.bob
+            account.did = "did:plc:account\(index)"
+            account.handle = "user\(index).test"
+            return account
+        }
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            var model = Model(now: Sample.now, rows: 24, cols: 80, suggestedHandles: Sample.handles)
+            model = update(model, .accountsLoaded(accounts: accounts, problems: [])).0
+            model = update(model, .key(.end)).0
+            var screen = MemoryScreen(rows: 24, cols: 80)
+            view(model, into: &screen)
+            #expect(screen.frame().contains("user999.test"))
+        }
+        #expect(elapsed < .milliseconds(100), "took \(elapsed)")
+    }
+}

@@ -140,6 +140,22 @@ public actor DevNetwork {
         await state.setLatency(latency)
     }
 
+    /// Approves a pushed request as the consent page's Approve button would, for `account`
+    /// (a seeded handle or DID on that server; default: the request's `login_hint`, else the
+    /// server's first account). Returns the redirect URL carrying `code`, `state` and `iss`,
+    /// or `nil` when the request URI is unknown, used or expired.
+    public func approve(requestURI: String, account: String? = nil) async -> URL? {
+        await state.decideProgrammatically(requestURI: requestURI, approve: true, account: account)
+            .flatMap { URL(string: $0) }
+    }
+
+    /// Denies a pushed request as the Deny button would: the redirect URL carries
+    /// `error=access_denied`, `state` and `iss`; `nil` when the request URI is not pending.
+    public func deny(requestURI: String) async -> URL? {
+        await state.decideProgrammatically(requestURI: requestURI, approve: false, account: nil)
+            .flatMap { URL(string: $0) }
+    }
+
     /// Every request served so far, oldest first.
     public func requestLog() async -> [DevRequestLogEntry] {
         await state.requestLog()

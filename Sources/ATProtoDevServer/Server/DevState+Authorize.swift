@@ -47,6 +47,18 @@ extension DevState {
         return decide(requestURI: requestURI, approve: form.value("decision") == "approve", account: account, at: part)
     }
 
+    /// `DevNetwork.approve`/`deny`: the consent decision without a browser. Returns the
+    /// redirect location, or `nil` when the request is unknown, used or expired.
+    func decideProgrammatically(requestURI: String, approve: Bool, account hint: String?) -> String? {
+        guard let pushed = pushedRequests[requestURI], !pushed.used, pushed.expiresAt > now() else { return nil }
+        let part = pushed.issuer
+        let candidates = DevAccount.seeded.filter { $0.pds == part.pdsOfAuthorizationServer }
+        let hinted = DevAccount.matching(hint: hint ?? pushed.loginHint).flatMap { candidates.contains($0) ? $0 : nil }
+        guard let account = hinted ?? candidates.first else { return nil }
+        let response = decide(requestURI: requestURI, approve: approve, account: account, at: part)
+        return response.headers.first { $0.0 == "Location" }?.1
+    }
+
     /// Approves (issuing a code) or denies a pending request; either way it is used up.
     func decide(requestURI: String, approve: Bool, account: DevAccount, at part: DevPart) -> DevResponse {
         guard var pushed = pushedRequests[requestURI] else {

@@ -10,6 +10,8 @@ enum BrowserMode: String, Sendable {
     /// Deliver the callback with a changed `state` / `iss` (R18).
     case tamperState = "tamper-state"
     case tamperISS = "tamper-iss"
+    /// Do nothing: the user never comes back (the callback timeout must fire).
+    case ignore
 }
 
 /// A private temporary directory per test: the store lives in `store/`, the browser log and
