@@ -1,6 +1,6 @@
 import ATProtoDiscovery
-import ATProtoOAuth
 import ATProtoHTTP
+import ATProtoOAuth
 import ArgumentParser
 import Foundation
 
@@ -83,6 +83,7 @@ struct DiscoverCommand: AsyncParsableCommand {
 final class StepPrinter: @unchecked Sendable {
     private let lock = NSLock()
     private var printed: [String: Int] = [:]
+    private var announced: Set<String> = []
     private let enabled: Bool
     private let verbose: Bool
 
@@ -94,7 +95,7 @@ final class StepPrinter: @unchecked Sendable {
     func show(_ step: FlowStep) {
         guard enabled else { return }
         lock.withLock {
-            if verbose, step.status == .running {
+            if verbose, step.status == .running, announced.insert(step.name).inserted {
                 FileHandle.standardError.write(Data("… \(step.name) \(step.target ?? "")\n".utf8))
             }
             guard step.status.isFinished else { return }

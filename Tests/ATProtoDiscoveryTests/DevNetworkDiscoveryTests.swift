@@ -151,7 +151,9 @@ struct DevNetworkDiscoveryTests {
             let elapsed = ContinuousClock.now - start
             let requests = await network.requestLog().count
             let steps = result.steps.map { "\($0.name)=\($0.milliseconds ?? -1)ms" }.joined(separator: " ")
-            print("BENCHMARK discover alice.test with 100 ms latency: \(elapsed) total, \(requests) HTTP requests; \(steps)")
+            print(
+                "BENCHMARK discover alice.test with 100 ms latency: \(elapsed) total, \(requests) HTTP requests; \(steps)"
+            )
             #expect(requests == 3)
         }
     }

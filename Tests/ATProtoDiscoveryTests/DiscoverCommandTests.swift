@@ -38,7 +38,9 @@ struct DiscoverCommandTests {
         // The dev network serves from this process's cooperative pool: never block it.
         // Pipes are drained on dispatch threads and the exit is awaited, not waited for.
         let exited = AsyncStream<Int32> { continuation in
-            process.terminationHandler = { continuation.yield($0.terminationStatus); continuation.finish() }
+            process.terminationHandler = {
+                continuation.yield($0.terminationStatus); continuation.finish()
+            }
         }
         try process.run()
         async let stdout = Self.drain(out)
@@ -53,7 +55,9 @@ struct DiscoverCommandTests {
 
     private static func drain(_ pipe: Pipe) async -> Data {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+            DispatchQueue.global().async {
+                continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile())
+            }
         }
     }
 
@@ -73,9 +77,10 @@ struct DiscoverCommandTests {
             let output = try await run(["discover", "alice.test"] + info.clientFlags)
             #expect(output.status == 0, "\(output.stderr)")
             let lines = output.stdout.split(separator: "\n").map(String.init)
-            for name in ["resolve-handle", "resolve-did", "verify-handle", "pds-endpoint", "resource-metadata",
-                "authorization-server-metadata", "profile-checks"]
-            {
+            for name in [
+                "resolve-handle", "resolve-did", "verify-handle", "pds-endpoint", "resource-metadata",
+                "authorization-server-metadata", "profile-checks",
+            ] {
                 #expect(lines.contains { $0.hasPrefix("✓ \(name) ") }, "\(output.stdout)")
             }
             #expect(lines.contains("DID     did:plc:alicetestdevaccount2222a"))

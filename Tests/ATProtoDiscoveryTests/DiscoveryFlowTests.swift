@@ -212,6 +212,7 @@ struct DiscoveryFlowTests {
             field: "authorization_servers", "2 authorization servers listed")
         #expect(
             error.description
-                == "resource-metadata failed (R8) \(Fixture.resourceURL): authorization_servers: 2 authorization servers listed")
+                == "resource-metadata failed (R8) \(Fixture.resourceURL): authorization_servers: 2 authorization servers listed"
+        )
     }
 }

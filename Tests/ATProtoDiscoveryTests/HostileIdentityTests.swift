@@ -14,7 +14,8 @@ struct HostileIdentityTests {
         #expect(transport.requests.isEmpty)
     }
 
-    @Test("R2: disallowed TLDs never resolve", arguments: ["alice.local", "bob.onion", "x.internal", "1.0.in-addr.arpa"])
+    @Test(
+        "R2: disallowed TLDs never resolve", arguments: ["alice.local", "bob.onion", "x.internal", "1.0.in-addr.arpa"])
     func disallowedTLD(handle: String) async {
         let transport = FakeTransport(Fixture.routes())
         let resolver = FakeTXTResolver()
@@ -32,7 +33,9 @@ struct HostileIdentityTests {
 
     @Test("R3: DNS with two different DIDs fails")
     func dnsTwoDIDs() async {
-        let resolver = FakeTXTResolver(["_atproto.\(Fixture.handle)": ["did=\(Fixture.did)", "did=\(Fixture.otherDID)"]])
+        let resolver = FakeTXTResolver([
+            "_atproto.\(Fixture.handle)": ["did=\(Fixture.did)", "did=\(Fixture.otherDID)"]
+        ])
         let transport = FakeTransport(Fixture.routes())
         transport[Fixture.wellKnownURL] = .text(Fixture.did)
         let error = await discoveryFailure(Fixture.discovery(transport, resolver), Fixture.handle)
@@ -190,16 +193,21 @@ struct HostileIdentityTests {
     func documentWithoutPDS() async {
         let transport = FakeTransport(Fixture.routes())
         transport[Fixture.documentURL] = .json(
-            Fixture.document(services: ##"[{"id":"#atproto_labeler","type":"AtprotoLabeler","serviceEndpoint":"https://l.example"}]"##))
+            Fixture.document(
+                services:
+                    ##"[{"id":"#atproto_labeler","type":"AtprotoLabeler","serviceEndpoint":"https://l.example"}]"##))
         let error = await discoveryFailure(Fixture.discovery(transport), Fixture.handle)
         expectFailure(error, step: .pdsEndpoint, code: .invalidDocument, rule: "R6", field: "service")
     }
 
-    @Test("R6, R29: a non-https PDS outside development", arguments: ["http://pds.example.com", "http://127.0.0.1:2583"])
+    @Test(
+        "R6, R29: a non-https PDS outside development", arguments: ["http://pds.example.com", "http://127.0.0.1:2583"])
     func plainHTTPPDS(endpoint: String) async {
         let transport = FakeTransport(Fixture.routes())
         transport[Fixture.documentURL] = .json(
-            Fixture.document(services: ##"[{"id":"#atproto_pds","type":"AtprotoPersonalDataServer","serviceEndpoint":"\##(endpoint)"}]"##))
+            Fixture.document(
+                services:
+                    ##"[{"id":"#atproto_pds","type":"AtprotoPersonalDataServer","serviceEndpoint":"\##(endpoint)"}]"##))
         let error = await discoveryFailure(Fixture.discovery(transport), Fixture.handle)
         expectFailure(error, step: .pdsEndpoint, code: .invalidDocument, rule: "R6", reasonContains: "https")
     }
@@ -208,7 +216,8 @@ struct HostileIdentityTests {
     func timeout() async {
         let transport = FakeTransport(Fixture.routes())
         transport[Fixture.documentURL] = .failure(
-            "R29 https://plc.example/\(Fixture.did): no complete response within 10s; check that the server is reachable")
+            "R29 https://plc.example/\(Fixture.did): no complete response within 10s; check that the server is reachable"
+        )
         let error = await discoveryFailure(Fixture.discovery(transport), Fixture.handle)
         expectFailure(error, step: .resolveDID, code: .transport, rule: "R29", reasonContains: "within 10s")
     }

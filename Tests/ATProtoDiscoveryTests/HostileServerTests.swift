@@ -23,7 +23,8 @@ struct HostileServerTests {
     func resourceRedirectRefused() async {
         let transport = FakeTransport(Fixture.routes())
         transport[Fixture.resourceURL] = .failure(
-            "R29 \(Fixture.resourceURL): server answered 301 redirecting to https://evil.example/; redirects are never followed")
+            "R29 \(Fixture.resourceURL): server answered 301 redirecting to https://evil.example/; redirects are never followed"
+        )
         expectFailure(
             await failure(transport), step: .resourceMetadata, code: .transport, rule: "R29", reasonContains: "301")
     }

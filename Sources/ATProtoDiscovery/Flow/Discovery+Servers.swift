@@ -79,7 +79,9 @@ extension Discovery {
         let checks = (resource?.checks ?? []) + responseChecks + serverChecks
         let failures = checks.failures
         if let first = failures.first {
-            for failure in failures { recorder.addSubresult(checksStep, "✗ \(failure.rule) \(failure.name): \(failure.detail)") }
+            for failure in failures {
+                recorder.addSubresult(checksStep, "✗ \(failure.rule) \(failure.name): \(failure.detail)")
+            }
             throw DiscoveryError(
                 .profileViolation, step: checksStep, target: target, rule: first.rule, field: first.name,
                 failures.count == 1

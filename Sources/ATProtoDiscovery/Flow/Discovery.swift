@@ -131,7 +131,8 @@ public struct Discovery: Sendable {
                 recorder.finish(step, .skipped, detail: "a server URL was typed (R1): no identity to resolve")
             }
             let identity = Identity(did: nil, handle: nil, handleVerified: false, document: nil)
-            return try await discoverServers(input: input.typed, identity: identity, pds: url, fromServerURL: true, recorder)
+            return try await discoverServers(
+                input: input.typed, identity: identity, pds: url, fromServerURL: true, recorder)
         case .did(let did):
             recorder.finish(.resolveHandle, .skipped, detail: "a DID was typed")
             return try await discoverFromDID(did, typedHandle: nil, input: input.typed, recorder)

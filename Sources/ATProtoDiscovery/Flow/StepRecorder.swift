@@ -60,7 +60,7 @@ final class StepRecorder: @unchecked Sendable {
     func fail(_ error: DiscoveryError) {
         let current = lock.withLock { steps[error.step]?.status }
         guard current != .ok && current != .skipped else { return }
-        finish(error.step, .failed, detail: error.description, target: error.target)
+        finish(error.step, .failed, detail: error.detail, target: error.target)
     }
 
     /// Steps that never ran because an earlier step failed stay `pending`; the final list

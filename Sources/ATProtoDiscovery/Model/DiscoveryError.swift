@@ -75,9 +75,18 @@ public struct DiscoveryError: Error, Hashable, Sendable, CustomStringConvertible
         var text = "\(step.rawValue) failed"
         if let rule { text += " (\(rule))" }
         if let target { text += " \(target)" }
-        text += ": "
-        if let field, !reason.hasPrefix(field) { text += "\(field): " }
-        return text + reason
+        return text + ": " + fieldAndReason
+    }
+
+    /// The line shown under the failed step, where step and target are already on screen:
+    /// `R8 authorization_servers: 2 authorization servers listed; exactly one is required`.
+    public var detail: String {
+        (rule.map { "\($0) " } ?? "") + fieldAndReason
+    }
+
+    private var fieldAndReason: String {
+        guard let field, !reason.hasPrefix(field) else { return reason }
+        return "\(field): \(reason)"
     }
 }
 

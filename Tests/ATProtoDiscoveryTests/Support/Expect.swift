@@ -18,7 +18,8 @@ func discoveryFailure(
     } catch let error as DiscoveryError {
         if !log.all.isEmpty {
             let last = log.all.last { $0.name == error.step.rawValue }
-            #expect(last?.status == .failed, "step \(error.step) not published as failed", sourceLocation: sourceLocation)
+            #expect(
+                last?.status == .failed, "step \(error.step) not published as failed", sourceLocation: sourceLocation)
         }
         return error
     } catch {

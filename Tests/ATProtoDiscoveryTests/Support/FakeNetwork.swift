@@ -9,7 +9,8 @@ struct FakeAnswer: Sendable {
     var delay: Duration = .zero
 
     static func json(_ text: String, status: Int = 200, contentType: String = "application/json") -> FakeAnswer {
-        FakeAnswer(response: HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Data(text.utf8)))
+        FakeAnswer(
+            response: HTTPResponse(status: status, headers: [("Content-Type", contentType)], body: Data(text.utf8)))
     }
 
     static func text(_ text: String, status: Int = 200, contentType: String? = "text/plain") -> FakeAnswer {
