@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "AccountStore", targets: ["AccountStore"]),
         .library(name: "AccountsTUI", targets: ["AccountsTUI"]),
         .executable(name: "atproto-oauth", targets: ["ATProtoOAuthCLI"]),
+        .executable(name: "atproto-oauth-bench", targets: ["ATProtoOAuthBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
@@ -112,6 +113,20 @@ let package = Package(
                 "AccountStore",
                 "AccountsTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Release-built benchmark harness: prints the speed and memory figures (not a test).
+        .executableTarget(
+            name: "ATProtoOAuthBench",
+            dependencies: [
+                "ATProtoOAuth",
+                "ATProtoHTTP",
+                "ATProtoDiscovery",
+                "ATProtoDevServer",
+                "ATProtoOAuthLogin",
+                "AccountStore",
+                "AccountsTUI",
             ],
             swiftSettings: swiftSettings
         ),

@@ -18,7 +18,7 @@ struct LoginClient: Sendable {
     /// `http://127.0.0.1` redirect URI: a registered port is used as is; a port-less one
     /// matches any port (R12), so the listener takes `fallbackPort` (0: any free port).
     static func fetchHosted(
-        _ url: URL, transport: any HTTPTransport, scope: String, fallbackPort: UInt16
+        _ url: URL, transport: any HTTPTransport, scope: String, fallbackPort: UInt16, allowHTTPLoopback: Bool
     ) async throws -> LoginClient {
         let response: HTTPResponse
         do {
@@ -30,16 +30,11 @@ struct LoginClient: Sendable {
         let metadata: ClientMetadata
         do {
             metadata = try ClientMetadata.decode(response.body)
-            try metadata.checks(clientID: url, fetchedResponse: response).requireAllPass(field: "client_id")
+            try metadata.checks(
+                clientID: url, fetchedResponse: response, requestedScope: scope, allowHTTPLoopback: allowHTTPLoopback
+            ).requireAllPass(field: "client_id")
         } catch {
             throw LoginError(.clientMetadata, "\(url.absoluteString): \(error)")
-        }
-        let requested = try ScopeSet(scope)
-        let registered = try ScopeSet(metadata.scope ?? "")
-        if let missing = requested.scopes.first(where: { !registered.contains($0) }) {
-            throw LoginError(
-                .clientMetadata,
-                "\(url.absoluteString) does not register scope \(missing) (R11: scope must list every scope requested)")
         }
         guard
             let redirect = (metadata.redirectURIs ?? []).compactMap(URL.init(string:)).first(where: {

@@ -180,8 +180,9 @@ public struct LoginFlow: Sendable {
         case .development:
             return LoginClient(hosted: nil, listenPort: configuration.port, callbackPath: "/callback")
         case .hosted(let url):
-            return try await LoginClient.fetchHosted(url, transport: transport, scope: configuration.scope,
-                fallbackPort: configuration.port)
+            return try await LoginClient.fetchHosted(
+                url, transport: transport, scope: configuration.scope, fallbackPort: configuration.port,
+                allowHTTPLoopback: configuration.allowHTTPLoopback)
         }
     }
 

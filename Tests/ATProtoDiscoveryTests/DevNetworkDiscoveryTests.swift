@@ -142,19 +142,22 @@ struct DevNetworkDiscoveryTests {
         }
     }
 
-    @Test("latency: handle discovery with 100 ms per response (benchmark figure, not asserted)")
-    func latency() async throws {
-        try await withNetwork(latency: .milliseconds(100)) { network, _, discovery in
+    @Test(
+        "latency: handle discovery with 100 ms per response (benchmark figure, not asserted)",
+        arguments: [false, true])
+    func latency(handleResolver: Bool) async throws {
+        try await withNetwork(latency: .milliseconds(100), handleResolver: handleResolver) { network, _, discovery in
             await network.clearRequestLog()
             let start = ContinuousClock.now
             let result = try await discovery.discover(LoginInput("alice.test", allowHTTPLoopback: true))
             let elapsed = ContinuousClock.now - start
             let requests = await network.requestLog().count
             let steps = result.steps.map { "\($0.name)=\($0.milliseconds ?? -1)ms" }.joined(separator: " ")
+            let path = handleResolver ? "XRPC resolveHandle" : "DNS TXT"
             print(
-                "BENCHMARK discover alice.test with 100 ms latency: \(elapsed) total, \(requests) HTTP requests; \(steps)"
-            )
-            #expect(requests == 3)
+                "BENCHMARK discover alice.test (\(path)) with 100 ms latency: \(elapsed) total, "
+                    + "\(requests) HTTP requests; \(steps)")
+            #expect(requests == (handleResolver ? 4 : 3))
         }
     }
 }

@@ -93,6 +93,11 @@ extension EndToEnd {
                         atPath: cli.home.store.appendingPathComponent("accounts").path))?.filter {
                         $0.hasSuffix(".tmp")
                     } ?? []
+                // A temporary file left by a kill holds a whole session (tokens, DPoP key): private too.
+                for name in leftovers {
+                    let url = cli.home.store.appendingPathComponent("accounts/\(name)")
+                    #expect(try permissions(of: url) == 0o600, "leftover \(name)")
+                }
                 let needsLogin = listing.sessions.filter(\.needsLogin).map(\.did.rawValue)
                 print("reliability: after the kills \(leftovers.count) temp files left, needs-login: \(needsLogin)")
 

@@ -9,8 +9,13 @@ extension ClientMetadata {
     /// `token_endpoint_auth_method`; R12 `redirect_uri_forms`.
     /// `requestedScope`, when given, must be covered too: the document's `scope` has to
     /// include every scope the client will ever request (R11).
-    public func checks(clientID url: URL, fetchedResponse: HTTPResponse?, requestedScope: String? = nil)
-        -> [ProfileCheck]
+    ///
+    /// `allowHTTPLoopback` (development networks only) accepts an `http://127.0.0.1:port/…`
+    /// document URL, as a dev authorization server does; R10 otherwise demands https without port.
+    public func checks(
+        clientID url: URL, fetchedResponse: HTTPResponse?, requestedScope: String? = nil,
+        allowHTTPLoopback: Bool = false
+    ) -> [ProfileCheck]
     {
         var result: [ProfileCheck] = []
         func add(_ rule: String, _ name: String, _ ok: Bool, _ pass: String, _ fail: String) {
@@ -19,7 +24,11 @@ extension ClientMetadata {
 
         // R10: https, a host, no port, no credentials or fragment.
         let urlProblem: String?
-        if url.scheme?.lowercased() != "https" {
+        if allowHTTPLoopback, url.scheme?.lowercased() == "http", url.isLoopback,
+            url.user == nil, url.password == nil, url.fragment == nil
+        {
+            urlProblem = nil
+        } else if url.scheme?.lowercased() != "https" {
             urlProblem = "\(url.absoluteString) must use https"
         } else if url.host(percentEncoded: false)?.isEmpty ?? true {
             urlProblem = "\(url.absoluteString) has no host"
@@ -31,7 +40,10 @@ extension ClientMetadata {
             urlProblem = nil
         }
         add(
-            "R10", "client_id_url", urlProblem == nil, "\(url.absoluteString) is an https URL without port",
+            "R10", "client_id_url", urlProblem == nil,
+            url.scheme?.lowercased() == "https"
+                ? "\(url.absoluteString) is an https URL without port"
+                : "\(url.absoluteString) is a loopback URL (development mode)",
             urlProblem ?? "")
         add(
             "R10", "client_id", clientID == url.absoluteString, "client_id equals the document URL",

@@ -76,12 +76,19 @@ public final class TUIRunner: Sendable {
             executor: executor)
         executor.perform(.loadAccounts, model: loop.model)
 
+        var lastDrawn: Model?
         while !loop.done {
             if cncurses_take_signal() != 0 || stopRequest.isRequested { break }
             for event in inbox.drain() { loop.apply(event) }
             loop.apply(.tick(Date()))
-            view(loop.model, into: &screen)
-            wrefresh(window)
+            // Redraw only when something visible changed: countdowns move once a second,
+            // spinners ten times a second. Keeps an idle TUI near 0 % CPU.
+            let drawKey = Self.drawKey(for: loop.model)
+            if drawKey != lastDrawn {
+                view(loop.model, into: &screen)
+                wrefresh(window)
+                lastDrawn = drawKey
+            }
             loop.flushClipboard()
             wtimeout(window, Self.pollTimeout(for: loop.model))
             var code: UInt32 = 0
@@ -98,6 +105,16 @@ public final class TUIRunner: Sendable {
                 break
             }
         }
+    }
+
+    /// The model with its clock rounded to what the frame can show.
+    static func drawKey(for model: Model) -> Model {
+        var key = model
+        let perSecond: Double = pollTimeout(for: model) == 100 ? 10 : 1
+        key.now = Date(
+            timeIntervalSinceReferenceDate: (model.now.timeIntervalSinceReferenceDate * perSecond).rounded(.down)
+                / perSecond)
+        return key
     }
 
     static func key(character code: UInt32) -> Key? {

@@ -142,8 +142,10 @@ extension Canvas {
             lines.append(("", .plain))
         }
         if !model.suggestedHandles.isEmpty {
-            lines += DisplayWidth.wordWrap("Suggested handles: " + model.suggestedHandles.joined(separator: ", "), to: width)
-                .map { ($0, .accent) }
+            lines += DisplayWidth.wordWrap(
+                "Suggested handles: " + model.suggestedHandles.joined(separator: ", "), to: width
+            )
+            .map { ($0, .accent) }
             lines.append(("Press a, then Enter, to log in as \(model.suggestedHandles[0]).", .plain))
             lines.append(("", .plain))
         }

@@ -1,0 +1,179 @@
+import ATProtoDevServer
+import ATProtoDiscovery
+import ATProtoHTTP
+import ATProtoOAuth
+import ATProtoOAuthLogin
+import AccountStore
+import Foundation
+
+/// Whole logins and refreshes against an auto-approve dev network that adds 50 ms to every
+/// response: wall time, request count, and what is left when the round trips are taken away
+/// (the client's own cost: key generation, signing, the loopback listener, file writes).
+///
+/// Sessions go to a real `AccountStore` in a temporary directory, so refreshes pay for
+/// `flock` and the atomic write (fsync + rename + directory fsync) as the CLI does.
+enum LoginBench {
+    static let latency: Duration = .milliseconds(50)
+    static let handle = "alice.test"
+
+    static func run(logins: Int, refreshes: Int) async throws -> [Figure] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "atproto-oauth-bench-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try AccountStore(directory: directory)
+        let network = DevNetwork(configuration: DevNetworkConfiguration(autoApprove: true, latency: latency))
+        let info = try await network.start()
+        let transport: HTTPClientTransport
+        do {
+            transport = try HTTPClientTransport(configuration: .init(allowHTTPLoopback: true))
+        } catch {
+            await network.stop()
+            throw error
+        }
+        let outcome: Result<[Figure], any Error>
+        do {
+            let context = try Context(network: network, info: info, transport: transport, store: store)
+            progress("login: \(logins) full logins at \(latency) latency")
+            let (loginFigures, did) = try await measureLogins(logins, context)
+            progress("refresh: \(refreshes) refreshes at \(latency) latency, then at zero latency")
+            let refreshFigures = try await measureRefreshes(refreshes, did: did, context)
+            outcome = .success(loginFigures + refreshFigures)
+        } catch {
+            outcome = .failure(error)
+        }
+        try? await transport.shutdown()
+        await network.stop()
+        return try outcome.get()
+    }
+
+    /// What every measurement shares.
+    struct Context {
+        let network: DevNetwork
+        let info: DevNetworkInfo
+        let transport: HTTPClientTransport
+        let store: AccountStore
+        let txt: ResolvTXTResolver
+        let configuration: DiscoveryConfiguration
+
+        init(network: DevNetwork, info: DevNetworkInfo, transport: HTTPClientTransport, store: AccountStore) throws {
+            guard let plc = URL(string: info.plc), let resolver = URL(string: info.handleResolver) else {
+                throw BenchError("the dev network reported unusable origins: \(info.plc), \(info.handleResolver)")
+            }
+            self.network = network
+            self.info = info
+            self.transport = transport
+            self.store = store
+            txt = try ResolvTXTResolver(nameserver: info.dns, timeout: .seconds(2))
+            // As `info.clientFlags` (and so `demo`) configure it: handles through XRPC.
+            configuration = DiscoveryConfiguration(plcDirectory: plc, handleResolver: resolver, allowHTTPLoopback: true)
+        }
+
+        /// Discovery with a cache of its own, as a fresh process would have.
+        func freshDiscovery() -> Discovery {
+            Discovery(transport: transport, txtResolver: txt, configuration: configuration, cache: IdentityCache())
+        }
+    }
+
+    private static func measureLogins(_ runs: Int, _ context: Context) async throws -> ([Figure], DID) {
+        let configuration = LoginConfiguration(
+            allowHTTPLoopback: true,
+            openBrowser: { url in
+                // The auto-approve authorize endpoint redirects straight to the loopback callback.
+                Task { _ = try? await LoopbackBrowser.visit(url) }
+                return .launched(command: "bench")
+            })
+        let store = context.store
+        let input = try LoginInput(handle, allowHTTPLoopback: true)
+        var wall = Samples()
+        var requests = Samples()
+        var overhead = Samples()
+        var breakdown = ""
+        var did: DID?
+        for _ in 0..<max(runs, 1) {
+            let flow = LoginFlow(
+                transport: context.transport, discovery: context.freshDiscovery(), configuration: configuration)
+            let (session, elapsed, count) = try await counting(context.network) {
+                try await flow.run(
+                    input,
+                    save: { session in
+                        try await store.withLock(session.did, timeout: .seconds(30)) { try store.save(session) }
+                    })
+            }
+            did = session.did
+            wall.add(elapsed.milliseconds)
+            requests.add(Double(count.total))
+            // Every request of a login is sequential, so each costs one full latency.
+            overhead.add(elapsed.milliseconds - Double(count.total) * latency.milliseconds)
+            breakdown = count.breakdown
+        }
+        guard let did else { throw BenchError("no login ran") }
+        let latencyText = "\(Figure.format(latency.milliseconds)) ms"
+        return (
+            [
+                Figure("login.wall", wall, "ms", note: "\(handle), handle via XRPC, \(latencyText) per response"),
+                Figure("login.requests", requests, "requests/login", note: "last login: \(breakdown)"),
+                Figure(
+                    "login.client_overhead", overhead, "ms",
+                    note: "wall − requests × \(latencyText): the client's own cost per login"),
+            ], did
+        )
+    }
+
+    private static func measureRefreshes(_ runs: Int, did: DID, _ context: Context) async throws -> [Figure] {
+        let tokenPath = try context.store.load(did).tokenEndpoint.path(percentEncoded: true)
+        let plain = SessionAgent(transport: context.transport, storage: context.store, issuerResolver: nil)
+
+        let slow = try await refreshes(runs, did: did, agent: plain, tokenPath: tokenPath, context)
+        // What the CLI runs: the R21 issuer re-check through discovery, its cache shared by the
+        // refreshes of one process (the first one resolves, the rest hit the cache).
+        let checked = SessionAgent(
+            transport: context.transport, storage: context.store, issuerResolver: context.freshDiscovery())
+        let withCheck = try await refreshes(runs, did: did, agent: checked, tokenPath: tokenPath, context)
+        await context.network.setLatency(.zero)
+        let local = try await refreshes(runs, did: did, agent: plain, tokenPath: tokenPath, context)
+        await context.network.setLatency(latency)
+
+        let latencyText = "\(Figure.format(latency.milliseconds)) ms latency"
+        let firstChecked = withCheck.requests.values.first.map { Figure.format($0) } ?? "-"
+        return [
+            Figure(
+                "refresh.wall", slow.wall, "ms",
+                note: "SessionAgent.refresh, AccountStore (flock + atomic write), \(latencyText)"),
+            Figure(
+                "refresh.token_requests", slow.tokenRequests, "requests/refresh",
+                target: "1 (nonce persisted from the previous exchange)", pass: slow.tokenRequests.max == 1,
+                note: "all requests per refresh: median \(Figure.format(slow.requests.median)), "
+                    + "max \(Figure.format(slow.requests.max))"),
+            Figure(
+                "refresh.with_issuer_check.wall", withCheck.wall, "ms",
+                note: "as the CLI runs it (R21 re-check via discovery, cache shared), \(latencyText)"),
+            Figure(
+                "refresh.with_issuer_check.requests", withCheck.requests, "requests/refresh",
+                note: "first refresh \(firstChecked) (cold identity cache), then cached"),
+            Figure(
+                "refresh.local", local.wall, "ms",
+                note: "zero latency: flock + DPoP proof + loopback HTTP + fsync'd atomic write"),
+        ]
+    }
+
+    private struct RefreshSamples {
+        var wall = Samples()
+        var requests = Samples()
+        var tokenRequests = Samples()
+    }
+
+    private static func refreshes(
+        _ runs: Int, did: DID, agent: SessionAgent, tokenPath: String, _ context: Context
+    ) async throws -> RefreshSamples {
+        var samples = RefreshSamples()
+        for _ in 0..<max(runs, 1) {
+            let (_, elapsed, count) = try await counting(context.network) {
+                try await agent.refresh(did, replacing: nil)
+            }
+            samples.wall.add(elapsed.milliseconds)
+            samples.requests.add(Double(count.total))
+            samples.tokenRequests.add(Double(count.count(path: tokenPath)))
+        }
+        return samples
+    }
+}

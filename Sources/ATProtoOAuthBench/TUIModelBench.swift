@@ -1,0 +1,119 @@
+import ATProtoOAuth
+import AccountStore
+import AccountsTUI
+import Foundation
+
+/// Issue 6, "Performance", in-process half: what one frame of the accounts screen costs with
+/// 1,000 accounts — `update` on a tick and a key, the full `view` into a 200×50 in-memory
+/// screen — and what loading a 1,000-account store costs. The process-level figures (first
+/// frame on a real terminal, idle CPU, max RSS) come from `scripts/bench-tui`.
+enum TUIModelBench {
+    static let accountCount = 1_000
+    static let rows = 50
+    static let cols = 200
+
+    static func run(frames: Int) throws -> [Figure] {
+        let now = Date()
+        progress("tui model: \(accountCount) accounts, \(frames) frames at \(cols)×\(rows)")
+        var figures = measureFrames(frames, accounts: (0..<accountCount).map { summary($0, now: now) }, now: now)
+        figures += try measureStoreLoad(now: now)
+        return figures
+    }
+
+    private static func measureFrames(_ frames: Int, accounts: [AccountSummary], now: Date) -> [Figure] {
+        var model = Model(now: now, rows: rows, cols: cols)
+        let loadStart = ContinuousClock.now
+        model = AccountsTUI.update(model, .accountsLoaded(accounts: accounts, problems: [])).0
+        let loadTime = ContinuousClock.now - loadStart
+        var screen = MemoryScreen(rows: rows, cols: cols)
+        // Warm-up: first-use costs (allocations, lazy tables) are not a frame's cost.
+        for _ in 0..<20 { view(model, into: &screen) }
+
+        var tick = Samples()
+        var render = Samples()
+        var key = Samples()
+        for frame in 0..<max(frames, 1) {
+            let date = now.addingTimeInterval(Double(frame) * 0.25)
+            let t0 = ContinuousClock.now
+            model = AccountsTUI.update(model, .tick(date)).0
+            let t1 = ContinuousClock.now
+            view(model, into: &screen)
+            let t2 = ContinuousClock.now
+            // Walk down the list and back, so the selection (and the scrolled window) moves.
+            let direction: Key = (frame / 500) % 2 == 0 ? .down : .up
+            model = AccountsTUI.update(model, .key(direction)).0
+            let t3 = ContinuousClock.now
+            tick.add((t1 - t0).microseconds)
+            render.add((t2 - t1).microseconds)
+            key.add((t3 - t2).microseconds)
+        }
+        // Reading the frame keeps the renders observable (and checks they drew the table).
+        let header = screen.lines.first ?? ""
+        let missing = header.contains("Accounts (\(accounts.count))") ? "" : " (HEADER MISSING: check the view)"
+        let frameBudget = 1_000_000.0 / 60
+        return [
+            Figure(
+                "tui.model.accounts_loaded", loadTime.microseconds, "µs",
+                note: "update(.accountsLoaded) with \(accounts.count) accounts"),
+            Figure("tui.model.update_tick", tick, "µs/frame", note: "update(.tick) with \(accounts.count) accounts"),
+            Figure("tui.model.update_key", key, "µs/key", note: "update(.key(↓/↑)), selection moving"),
+            Figure(
+                "tui.model.view", render, "µs/frame",
+                target: "< \(Figure.format(frameBudget)) µs (one 60 Hz frame)", pass: render.median < frameBudget,
+                note: "full view into MemoryScreen \(cols)×\(rows)\(missing)"),
+        ]
+    }
+
+    /// The store side of the first frame: reading 1,000 session files (each with its key) and
+    /// turning them into summaries, as the TUI's service does before the table can show.
+    private static func measureStoreLoad(now: Date) throws -> [Figure] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "atproto-oauth-bench-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        progress("tui model: writing a \(accountCount)-account store")
+        let writeStart = ContinuousClock.now
+        let store = try StoreMaker.make(directory: directory, count: accountCount, now: now)
+        let writeTime = ContinuousClock.now - writeStart
+        var load = Samples()
+        var loaded = 0
+        for _ in 0..<5 {
+            let start = ContinuousClock.now
+            let listing = store.loadAll()
+            let defaultDID = store.defaultAccount()
+            let summaries = listing.sessions.map { summary($0, isDefault: $0.did == defaultDID, now: now) }
+            load.add((ContinuousClock.now - start).milliseconds)
+            loaded = summaries.count
+        }
+        return [
+            Figure(
+                "tui.store.load_all", load, "ms",
+                note: "AccountStore.loadAll + default + summaries, \(loaded) accounts (page cache warm)"),
+            Figure(
+                "tui.store.write_all", writeTime.milliseconds, "ms",
+                note: "\(accountCount) × AccountStore.save (fsync'd atomic writes)"),
+        ]
+    }
+
+    /// A summary as the TUI's live service builds it from a stored session.
+    static func summary(_ session: Session, isDefault: Bool, now: Date) -> AccountSummary {
+        AccountSummary(
+            did: session.did.rawValue, handle: session.handle?.rawValue,
+            pdsHost: session.pds.originString ?? session.pds.absoluteString, issuer: session.issuer,
+            scope: session.scope.description, expiresAt: session.expiresAt, createdAt: session.createdAt,
+            refreshedAt: session.refreshedAt,
+            dpopThumbprint: (try? session.dpopKey.publicKey.thumbprint()) ?? "?", isDefault: isDefault,
+            needsLogin: session.health(now: now) == .needsLogin, hasRefreshToken: session.refreshToken != nil)
+    }
+
+    /// A synthetic summary for the in-memory frames (no store, no keys).
+    static func summary(_ index: Int, now: Date) -> AccountSummary {
+        let expiresIn: TimeInterval = index % 20 == 0 ? -120 : 45 + TimeInterval((index * 37) % 1_800)
+        return AccountSummary(
+            did: "did:plc:benchaccount2222\(String(format: "%08d", index))", handle: "user\(index).bench.test",
+            pdsHost: "https://pds\(index % 7).bench.example", issuer: "https://entryway.bench.example",
+            scope: "atproto transition:generic", expiresAt: now.addingTimeInterval(expiresIn),
+            createdAt: now.addingTimeInterval(-TimeInterval(index % 300) * 3_600),
+            refreshedAt: index % 3 == 0 ? nil : now.addingTimeInterval(-300),
+            dpopThumbprint: "thumbprint\(index)", isDefault: index == 0, needsLogin: index % 97 == 5)
+    }
+}
