@@ -30,15 +30,18 @@ struct CommandRuntime: Sendable {
     }
 
     private init(options: GlobalOptions) throws {
-        self.options = options
+        // Everything that can fail on bad flags first: an HTTP client, once made, must be shut down.
+        let store = try options.makeStore()
+        let resolver = try options.makeTXTResolver()
+        let configuration = try options.discoveryConfiguration()
         let client = try options.makeTransport()
-        self.client = client
         let transport: any HTTPTransport = options.verbose ? VerboseTransport(base: client) : client
+        let discovery = Discovery(transport: transport, txtResolver: resolver, configuration: configuration)
+        self.options = options
+        self.client = client
         self.transport = transport
-        self.store = try options.makeStore()
-        self.discovery = Discovery(
-            transport: transport, txtResolver: try options.makeTXTResolver(),
-            configuration: try options.discoveryConfiguration())
+        self.store = store
+        self.discovery = discovery
         self.agent = SessionAgent(transport: transport, storage: store, issuerResolver: discovery)
     }
 }
