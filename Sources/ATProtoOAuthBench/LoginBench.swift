@@ -88,17 +88,23 @@ enum LoginBench {
         var requests = Samples()
         var overhead = Samples()
         var breakdown = ""
+        var stepTimes = ""
         var did: DID?
         for _ in 0..<max(runs, 1) {
             let flow = LoginFlow(
                 transport: context.transport, discovery: context.freshDiscovery(), configuration: configuration)
+            let steps = StepLog()
             let (session, elapsed, count) = try await counting(context.network) {
                 try await flow.run(
                     input,
                     save: { session in
                         try await store.withLock(session.did, timeout: .seconds(30)) { try store.save(session) }
+                    },
+                    progress: { event in
+                        if case .step(let step) = event { steps.record(step) }
                     })
             }
+            stepTimes = steps.summary + (steps.gap.map { "; longest gap outside steps: " + $0 } ?? "")
             did = session.did
             wall.add(elapsed.milliseconds)
             requests.add(Double(count.total))
@@ -110,7 +116,10 @@ enum LoginBench {
         let latencyText = "\(Figure.format(latency.milliseconds)) ms"
         return (
             [
-                Figure("login.wall", wall, "ms", note: "\(handle), handle via XRPC, \(latencyText) per response"),
+                Figure(
+                    "login.wall", wall, "ms",
+                    note: "\(handle), handle via XRPC, \(latencyText) per response; last login steps (ms): \(stepTimes)"
+                ),
                 Figure("login.requests", requests, "requests/login", note: "last login: \(breakdown)"),
                 Figure(
                     "login.client_overhead", overhead, "ms",
@@ -131,6 +140,7 @@ enum LoginBench {
         let withCheck = try await refreshes(runs, did: did, agent: checked, tokenPath: tokenPath, context)
         await context.network.setLatency(.zero)
         let local = try await refreshes(runs, did: did, agent: plain, tokenPath: tokenPath, context)
+        let roundTrips = try await measureRoundTrips(runs, context)
         await context.network.setLatency(latency)
 
         let latencyText = "\(Figure.format(latency.milliseconds)) ms latency"
@@ -153,7 +163,36 @@ enum LoginBench {
             Figure(
                 "refresh.local", local.wall, "ms",
                 note: "zero latency: flock + DPoP proof + loopback HTTP + fsync'd atomic write"),
-        ]
+        ] + roundTrips
+    }
+
+    /// One bare request at zero latency through the real transport, GET and POST: what a
+    /// loopback round trip costs before any OAuth logic, to tell transport time from client time.
+    private static func measureRoundTrips(_ runs: Int, _ context: Context) async throws -> [Figure] {
+        guard let metadata = URL(string: context.info.entryway + "/.well-known/oauth-authorization-server"),
+            let par = URL(string: context.info.entryway + "/oauth/par")
+        else { throw BenchError("the dev network reported an unusable entryway: \(context.info.entryway)") }
+        let get = HTTPRequest(method: "GET", url: metadata, headers: [("Accept", "application/json")])
+        // No DPoP proof: the server answers 400 at once, which is all this needs.
+        let post = HTTPRequest(
+            method: "POST", url: par, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Data("client_id=bench&response_type=code".utf8))
+        var figures: [Figure] = []
+        for (name, request) in [("get", get), ("post", post)] {
+            var samples = Samples()
+            for _ in 0..<max(runs, 1) {
+                let start = ContinuousClock.now
+                _ = try await context.transport.send(request)
+                samples.add((ContinuousClock.now - start).milliseconds)
+            }
+            figures.append(
+                Figure(
+                    "transport.loopback_\(name)", samples, "ms",
+                    note:
+                        "one \(request.method) \(request.url.path(percentEncoded: true)) to the dev network, zero latency"
+                ))
+        }
+        return figures
     }
 
     private struct RefreshSamples {
@@ -175,5 +214,42 @@ enum LoginBench {
             samples.tokenRequests.add(Double(count.count(path: tokenPath)))
         }
         return samples
+    }
+}
+
+/// The final duration of every step a flow reported, in order (the callback for `progress`),
+/// and the longest stretch between one step finishing and the next starting: time the flow
+/// spends outside any step.
+final class StepLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var order: [String] = []  // guarded by lock
+    private var milliseconds: [String: Int] = [:]  // guarded by lock
+    private var lastFinish: (name: String, at: ContinuousClock.Instant)?  // guarded by lock
+    private var widestGap: (after: String, length: Duration)?  // guarded by lock
+
+    func record(_ step: FlowStep) {
+        let now = ContinuousClock.now
+        lock.withLock {
+            if step.status == .running, let lastFinish {
+                let gap = now - lastFinish.at
+                if gap > widestGap?.length ?? .zero { widestGap = (lastFinish.name, gap) }
+            }
+            guard step.status.isFinished else { return }
+            if milliseconds[step.name] == nil { order.append(step.name) }
+            milliseconds[step.name] = step.milliseconds ?? -1
+            if step.status != .skipped { lastFinish = (step.name, now) }
+        }
+    }
+
+    /// `resolve-handle 51, resolve-did 50, …`
+    var summary: String {
+        lock.withLock { order.map { "\($0) \(milliseconds[$0] ?? -1)" }.joined(separator: ", ") }
+    }
+
+    /// `1002 ms between callback and the next step`, or nil.
+    var gap: String? {
+        lock.withLock {
+            widestGap.map { "\(Figure.format($0.length.milliseconds)) ms after \($0.after) before the next step" }
+        }
     }
 }

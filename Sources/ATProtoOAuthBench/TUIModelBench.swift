@@ -74,24 +74,52 @@ enum TUIModelBench {
         let writeStart = ContinuousClock.now
         let store = try StoreMaker.make(directory: directory, count: accountCount, now: now)
         let writeTime = ContinuousClock.now - writeStart
-        var load = Samples()
+        var loadAll = Samples()
+        var defaultAccount = Samples()
+        var summaries = Samples()
         var loaded = 0
         for _ in 0..<5 {
-            let start = ContinuousClock.now
+            let t0 = ContinuousClock.now
             let listing = store.loadAll()
+            let t1 = ContinuousClock.now
             let defaultDID = store.defaultAccount()
-            let summaries = listing.sessions.map { summary($0, isDefault: $0.did == defaultDID, now: now) }
-            load.add((ContinuousClock.now - start).milliseconds)
-            loaded = summaries.count
+            let t2 = ContinuousClock.now
+            loaded = listing.sessions.map { summary($0, isDefault: $0.did == defaultDID, now: now) }.count
+            let t3 = ContinuousClock.now
+            loadAll.add((t1 - t0).milliseconds)
+            defaultAccount.add((t2 - t1).milliseconds)
+            summaries.add((t3 - t2).milliseconds)
         }
         return [
             Figure(
-                "tui.store.load_all", load, "ms",
-                note: "AccountStore.loadAll + default + summaries, \(loaded) accounts (page cache warm)"),
+                "tui.store.load_all", loadAll, "ms",
+                note: "AccountStore.loadAll, \(loaded) session files (page cache warm)"),
+            try measureDecodeOnly(store),
+            Figure("tui.store.default_account", defaultAccount, "ms", note: "AccountStore.defaultAccount"),
+            Figure(
+                "tui.store.summaries", summaries, "ms",
+                note: "\(loaded) AccountSummary values as the TUI's service builds them (JWK thumbprints)"),
             Figure(
                 "tui.store.write_all", writeTime.milliseconds, "ms",
                 note: "\(accountCount) × AccountStore.save (fsync'd atomic writes)"),
         ]
+    }
+
+    /// `Session.decode` alone on the files' bytes, already in memory: how much of `loadAll` is
+    /// JSON and key parsing rather than file-system work (permission checks, open, read).
+    private static func measureDecodeOnly(_ store: AccountStore) throws -> Figure {
+        let accounts = store.directory.appendingPathComponent("accounts", isDirectory: true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: accounts.path).filter { $0.hasSuffix(".json") }
+        let blobs = try files.map { try Data(contentsOf: accounts.appendingPathComponent($0)) }
+        var decode = Samples()
+        var decoded = 0
+        for _ in 0..<5 {
+            let start = ContinuousClock.now
+            decoded = try blobs.map { try Session.decode($0) }.count
+            decode.add((ContinuousClock.now - start).milliseconds)
+        }
+        return Figure(
+            "tui.store.decode_only", decode, "ms", note: "Session.decode of \(decoded) files' bytes, no file system")
     }
 
     /// A summary as the TUI's live service builds it from a stored session.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct ATProtoOAuthCommand: AsyncParsableCommand {
@@ -19,4 +20,23 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
         ],
         defaultSubcommand: TUICommand.self
     )
+
+    /// ArgumentParser exits 64 (EX_USAGE) on a usage error; our contract, like most CLIs
+    /// scripts meet (`gh`, `git`), is 2. Everything else keeps ArgumentParser's handling.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitCodes.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

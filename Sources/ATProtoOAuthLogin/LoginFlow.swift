@@ -32,14 +32,13 @@ public struct LoginFlow: Sendable {
         progress: @escaping @Sendable (LoginEvent) -> Void = { _ in }
     ) async throws -> Session {
         let steps = StepReporter { progress(.step($0)) }
-        steps.pending(LoginStepName.allCases.map(\.rawValue))
-
         let discovered: DiscoveryResult
         do {
             discovered = try await discovery.discover(input) { progress(.step($0)) }
         } catch let error as DiscoveryError {
             throw LoginError(.discovery, step: error.step.rawValue, error.description)
         }
+        steps.pending(LoginStepName.allCases.map(\.rawValue))
         let server = try ServerEndpoints(discovered.authorizationServerMetadata)
         let client = try await resolveClient()
 

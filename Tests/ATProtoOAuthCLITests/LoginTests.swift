@@ -26,6 +26,17 @@ extension EndToEnd {
                 let accounts = try AccountsDocument(try await cli.run(["accounts", "--json"]))
                 #expect(accounts.dids == [alice.did])
                 #expect(accounts.problems.isEmpty)
+
+                // R18: a stray /favicon.ico gets 404 and does not end the wait; logging in again
+                // replaces the session of the same DID (one file, new tokens and DPoP key).
+                let before = try cli.home.secrets(of: alice.did)
+                let again = try await cli.login("alice.test", browser: .faviconFirst)
+                #expect(again.exitCode == 0, "\(again)\nbrowser log:\n\(cli.home.browserLogText)")
+                #expect(cli.home.browserLogText.contains("favicon: HTTP 404"), "\(cli.home.browserLogText)")
+                #expect(cli.accountFiles() == ["\(alice.did).json"])
+                let after = try cli.home.secrets(of: alice.did)
+                #expect(after["access_token"] != before["access_token"])
+                #expect(after["dpop_key.d"] != before["dpop_key.d"], "R17: a fresh DPoP key per login")
             }
         }
 
@@ -127,6 +138,35 @@ extension EndToEnd {
                 #expect(result.stderr.contains("error:"), "\(result)")
                 #expect(result.stderr.contains("/oauth/authorize"), "the URL is printed for a manual login")
                 #expect(cli.accountFiles().isEmpty)
+            }
+        }
+
+        @Test("Store: a group-readable or corrupt session file is named as a problem; the others stay usable")
+        func unsafeAndCorruptFiles() async throws {
+            try await withHarness { cli in
+                let alice = try await cli.loggedIn("alice.test")
+                let bob = try await cli.loggedIn("bob.test")
+                let carol = try await cli.loggedIn(try cli.server.info.account("carol.test").pds)
+                try FileManager.default.setAttributes(
+                    [.posixPermissions: 0o644], ofItemAtPath: cli.home.accountFile(bob).path)
+                try Data("{ not json".utf8).write(to: cli.home.accountFile(carol))
+
+                let listed = try await cli.run(["accounts", "--json"])
+                #expect(listed.exitCode == 0, "\(listed)")
+                let document = try AccountsDocument(listed)
+                #expect(document.dids == [alice], "\(listed)")
+                let files = document.problems.compactMap { $0["file"] as? String }.joined(separator: " ")
+                #expect(files.contains(bob), "the group-readable file is named:\n\(listed)")
+                #expect(files.contains(carol), "the corrupt file is named:\n\(listed)")
+
+                let status = try await cli.run(["status"])
+                #expect(status.exitCode == 1, "problems need attention:\n\(status)")
+                let refused = try await cli.run(["token", bob])
+                #expect(refused.exitCode == 6, "\(refused)")
+                #expect(refused.stderr.contains("error:"), "\(refused)")
+                #expect(!refused.stdout.contains("at-"), "no token from an unsafe file:\n\(refused)")
+                let works = try await cli.run(["request", alice, "com.atproto.server.getSession"])
+                #expect(works.exitCode == 0, "\(works)")
             }
         }
 

@@ -55,7 +55,7 @@ struct DPoPInteropTests {
     }
 
     @Test("R22: ≥120 proofs verify under joserfc (scripts/verify_dpop_proofs.py)")
-    func joserfcVerifiesProofs() throws {
+    func joserfcVerifiesProofs() async throws {
         guard let python = Self.python() else {
             Issue.record("no Python with joserfc: set ATPROTO_OAUTH_PYTHON or run .ci/run (creates .venv with joserfc)")
             return
@@ -92,14 +92,24 @@ struct DPoPInteropTests {
             Self.packageRoot.appending(path: "scripts/verify_dpop_proofs.py").path(percentEncoded: false),
             file.path(percentEncoded: false),
         ]
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
+        // Output goes to files and the exit is awaited, so no thread of the cooperative pool
+        // blocks on the child (on 2 cores that would stall every other test).
+        let outputFile = file.appendingPathExtension("out")
+        let errorFile = file.appendingPathExtension("err")
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outputFile)
+            try? FileManager.default.removeItem(at: errorFile)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        let (exits, exited) = AsyncStream.makeStream(of: Void.self)
+        process.terminationHandler = { _ in exited.finish() }
         try process.run()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        for await _ in exits {}
+        let output = String(decoding: try Data(contentsOf: outputFile), as: UTF8.self)
+        let errors = String(decoding: try Data(contentsOf: errorFile), as: UTF8.self)
 
         #expect(process.terminationStatus == 0, "verifier failed:\n\(output)\(errors)")
         let summary = output.split(separator: "\n").last.map(String.init) ?? ""

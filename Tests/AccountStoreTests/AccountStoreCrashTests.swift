@@ -47,7 +47,7 @@ struct AccountStoreCrashTests {
             child.environment = environment
             child.standardOutput = FileHandle.nullDevice
             child.standardError = FileHandle.nullDevice
-            try child.run()
+            let exited = try AccountStoreLockTests.start(child)
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(30)
             while !FileManager.default.fileExists(atPath: ready.path), child.isRunning, clock.now < deadline {
@@ -56,14 +56,14 @@ struct AccountStoreCrashTests {
             #expect(child.isRunning, "round \(round): the writer must still be writing when killed")
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...40)))
             kill(child.processIdentifier, SIGKILL)
-            child.waitUntilExit()
+            _ = await exited.value
             #expect(child.terminationReason == .uncaughtSignal)
 
             let listing = store.loadAll()
             #expect(listing.problems.isEmpty, "round \(round): \(listing.problems)")
             #expect(listing.sessions.map(\.did.rawValue) == Self.dids, "round \(round)")
             for did in Self.dids {
-                #expect(try AccountStoreLockTests.runFlock(store.lockFileURL(for: try DID(did))) == 0)
+                #expect(try await AccountStoreLockTests.runFlock(store.lockFileURL(for: try DID(did))) == 0)
             }
         }
     }

@@ -73,10 +73,10 @@ struct AccountStoreLockTests {
         let did = try DID("did:plc:crossprocess")
         let lockFile = store.lockFileURL(for: did)
         let whileHeld = try await store.withLock(did) {
-            try Self.runFlock(lockFile)
+            try await Self.runFlock(lockFile)
         }
         #expect(whileHeld == 1, "flock -n must fail while we hold the lock")
-        #expect(try Self.runFlock(lockFile) == 0, "and succeed once it is released")
+        #expect(try await Self.runFlock(lockFile) == 0, "and succeed once it is released")
     }
 
     @Test("R24: a lock held by another process makes withLock wait, then time out with the file named")
@@ -85,13 +85,16 @@ struct AccountStoreLockTests {
         defer { temporary.cleanUp() }
         let store = temporary.store
         let did = try DID("did:plc:busy")
-        // Create the lock file, then let flock(1) hold it for a second in a child process.
+        // Create the lock file, then let flock(1) hold it in a child process until told to stop.
         try await store.withLock(did) {}
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["-n", store.lockFileURL(for: did).path, "sleep", "1"]
-        try holder.run()
-        try await Task.sleep(for: .milliseconds(200))
+        holder.arguments = ["-n", store.lockFileURL(for: did).path, "sleep", "60"]
+        let holderExit = try Self.start(holder)
+        // Wait (however loaded the machine is) until the child really holds the lock.
+        while try await Self.runFlock(store.lockFileURL(for: did)) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
 
         let clock = ContinuousClock()
         let start = clock.now
@@ -102,11 +105,11 @@ struct AccountStoreLockTests {
         #expect(error?.path == "locks/did:plc:busy.lock")
         #expect(clock.now - start >= .milliseconds(150))
 
-        // Once the holder exits, the kernel releases its lock and we get it.
+        // Once the holder dies, the kernel releases its lock and we get it.
+        holder.terminate()
+        _ = await holderExit.value
         let acquired = try await store.withLock(did, timeout: .seconds(10)) { true }
         #expect(acquired)
-        holder.waitUntilExit()
-        #expect(holder.terminationStatus == 0)
     }
 
     @Test("R24: cancellation while waiting throws CancellationError and leaves the lock usable")
@@ -141,7 +144,7 @@ struct AccountStoreLockTests {
         let did = try DID("did:plc:throws")
         struct Boom: Error {}
         await #expect(throws: Boom.self) { try await store.withLock(did) { throw Boom() } }
-        #expect(try Self.runFlock(store.lockFileURL(for: did)) == 0)
+        #expect(try await Self.runFlock(store.lockFileURL(for: did)) == 0)
     }
 
     @Test("R24: load-modify-save under the lock from many tasks loses no update")
@@ -170,12 +173,25 @@ struct AccountStoreLockTests {
     }
 
     /// Runs `flock -n <file> true`: exit 0 when the lock was free, 1 when someone holds it.
-    static func runFlock(_ file: URL) throws -> Int32 {
+    static func runFlock(_ file: URL) async throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         process.arguments = ["-n", file.path, "true"]
+        return await try start(process).value
+    }
+
+    /// Starts `process`; the task ends with its exit status. Waiting never blocks a thread of
+    /// the cooperative pool (on 2 cores, a blocked pool stalls every other test).
+    static func start(_ process: Process) throws -> Task<Int32, Never> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { finished in
+            continuation.yield(finished.terminationStatus)
+            continuation.finish()
+        }
         try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return Task {
+            for await status in stream { return status }
+            return -1
+        }
     }
 }

@@ -24,7 +24,7 @@ enum ErrorReporting {
 
     static func message(for error: any Error) -> String {
         switch error {
-        case let error as CustomStringConvertible: error.description
+        case let error as any CustomStringConvertible: error.description
         default: "\(error)"
         }
     }

@@ -16,7 +16,7 @@ struct TUICommand: AsyncParsableCommand {
         commandName: "tui",
         abstract: "Open the terminal account manager (what a bare `atproto-oauth` opens on a terminal).",
         discussion: """
-            Keys: j/k or arrows move, g/G first/last, Enter details, a add an account, L log the \
+            Keys: j/k or arrows move, g/G first/last, Enter fixes the selected account (refresh or re-login), a add an account, L log the \
             selected account in again, r refresh, R refresh all, d discovery inspector, x log out \
             (y confirms), s make default, / filter, ? help, Esc back, q or Ctrl-C quit.
             """)

@@ -27,7 +27,15 @@ extension Canvas {
     }
 
     /// One step: pointer, icon, name, duration, then the detail (or the target while running).
-    func stepLine(_ step: FlowStep, selected: Bool, item: Int?) -> [ListLine] {
+    /// The name column fits the longest step name, up to about a third of the width.
+    func stepNameWidth(_ steps: [FlowStep]) -> Int {
+        let longest = steps.map { DisplayWidth.of($0.name) }.max() ?? 0
+        return min(max(longest, 14), max(16, cols * 3 / 8))
+    }
+
+    func stepLine(
+        _ step: FlowStep, selected: Bool, item: Int?, nameWidth: Int, withSubresults: Bool = true
+    ) -> [ListLine] {
         let (icon, iconStyle) = Format.icon(step.status, now: model.now)
         let about = step.detail.isEmpty ? (step.target ?? "") : step.detail
         var lines = [
@@ -35,12 +43,14 @@ extension Canvas {
                 [
                     ((selected ? ">" : " ") + " ", selected ? .bold : .plain),
                     (icon + " ", iconStyle),
-                    (DisplayWidth.pad(step.name, to: 20), selected ? .bold : .plain),
+                    (DisplayWidth.pad(step.name, to: nameWidth), selected ? .bold : .plain),
                     (DisplayWidth.padLeft(Format.milliseconds(step.milliseconds), to: 8) + "  ", .dim),
                     (about, step.status == .failed ? .error : (step.detail.isEmpty ? .dim : .plain)),
                 ], item: item)
         ]
-        lines += step.subresults.map { ListLine([("      ↳ " + $0, .dim)], item: item) }
+        if withSubresults {
+            lines += step.subresults.map { ListLine([("      ↳ " + $0, .dim)], item: item) }
+        }
         return lines
     }
 
@@ -80,7 +90,8 @@ extension Canvas {
 
         var lines: [ListLine] = []
         for (index, step) in state.steps.enumerated() {
-            lines += stepLine(step, selected: index == state.selection, item: index)
+            lines += stepLine(
+                step, selected: index == state.selection, item: index, nameWidth: stepNameWidth(state.steps))
         }
         if !state.checks.isEmpty {
             let failed = state.checks.filter { !$0.ok }.count

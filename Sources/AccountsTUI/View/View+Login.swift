@@ -10,7 +10,9 @@ extension Canvas {
             ListLine(""),
         ]
         for step in state.steps {
-            lines += stepLine(step, selected: false, item: nil)
+            // Sub-results are left to the inspector: the login page must keep its URL in view.
+            lines += stepLine(
+                step, selected: false, item: nil, nameWidth: stepNameWidth(state.steps), withSubresults: false)
         }
         if !state.steps.isEmpty { lines.append(ListLine("")) }
         if let address = state.listenAddress {

@@ -10,6 +10,8 @@ enum BrowserMode: String, Sendable {
     /// Deliver the callback with a changed `state` / `iss` (R18).
     case tamperState = "tamper-state"
     case tamperISS = "tamper-iss"
+    /// GET `/favicon.ico` on the listener first (404, the wait goes on), then the callback.
+    case faviconFirst = "favicon-first"
     /// Do nothing: the user never comes back (the callback timeout must fire).
     case ignore
 }

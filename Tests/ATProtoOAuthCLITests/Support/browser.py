@@ -10,6 +10,8 @@ BROWSER_MODE picks what the user does:
                     /oauth/authorize/decision, follow the redirect to the callback.
   tamper-state      Reach the callback redirect without following it, replace `state`
   tamper-iss        (or `iss`) in its Location, then GET the altered callback.
+  favicon-first     Like a real browser: GET /favicon.ico on the callback origin (must be a
+                    404 that does not end the CLI's wait), then the real callback.
   ignore            Do nothing (the CLI's callback timeout must fire).
 
 BROWSER_LOG, when set, is a file this script appends what it did to (it runs detached,
@@ -144,6 +146,12 @@ def main():
         callback = decide(url, MODE)
     elif MODE in ("tamper-state", "tamper-iss"):
         callback = tampered(callback_location(url), MODE.split("-", 1)[1])
+    elif MODE == "favicon-first":
+        callback = callback_location(url)
+        parts = urllib.parse.urlsplit(callback)
+        favicon = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/favicon.ico", "", ""))
+        status, _, _ = fetch(FOLLOW, favicon)
+        log(f"favicon: HTTP {status}")
     else:
         log(f"unknown BROWSER_MODE {MODE}")
         return 2
