@@ -22,21 +22,36 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
     )
 
     /// ArgumentParser exits 64 (EX_USAGE) on a usage error; our contract, like most CLIs
-    /// scripts meet (`gh`, `git`), is 2. Everything else keeps ArgumentParser's handling.
+    /// scripts meet (`gh`, `git`), is 2. Errors are reported by the command that raised them,
+    /// so a usage error thrown by `login` shows `login`'s usage line.
     static func main() async {
+        let command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            fail(error, reportedBy: Self.self)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
+                var command = command
                 try command.run()
             }
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(ExitCodes.usage.rawValue)
-            }
-            exit(withError: error)
+            let name = type(of: command).configuration.commandName.map { " \($0)" } ?? ""
+            fail(error, reportedBy: type(of: command), usage: "See 'atproto-oauth\(name) --help' for usage.")
         }
+    }
+
+    private static func fail(
+        _ error: any Error, reportedBy type: any ParsableCommand.Type, usage: String? = nil
+    ) -> Never {
+        if type.exitCode(for: error) == .validationFailure {
+            let message = usage.map { "Error: \(error)\n\($0)" } ?? type.fullMessage(for: error)
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(ExitCodes.usage.rawValue)
+        }
+        type.exit(withError: error)
     }
 }

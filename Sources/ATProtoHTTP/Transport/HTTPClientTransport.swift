@@ -119,7 +119,7 @@ public struct HTTPClientTransport: HTTPTransport {
         }
     }
 
-    private func route(for url: URL) -> (client: HTTPClient, proxy: ProxyEndpoint?) {
+    func route(for url: URL) -> (client: HTTPClient, proxy: ProxyEndpoint?) {
         let host = url.host(percentEncoded: false) ?? ""
         if url.isLoopback || configuration.proxy?.bypasses(host: host) ?? true {
             return (direct, nil)
