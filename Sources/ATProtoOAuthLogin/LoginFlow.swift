@@ -103,7 +103,9 @@ public struct LoginFlow: Sendable {
                 throw LoginError(.callback, "\(error)")
             }
         }
-        await listener.stop()
+        // Stop listening now, but don't wait for the browser's kept-alive connection to close
+        // (up to a second): the token exchange needs nothing from it.
+        Task { await listener.stop() }
 
         let token = try await steps.run(LoginStepName.token.rawValue, target: server.token.absoluteString) {
             let request = TokenRequest.authorizationCode(
