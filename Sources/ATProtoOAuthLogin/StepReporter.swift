@@ -20,10 +20,7 @@ struct StepReporter: Sendable {
     ) async throws -> T {
         publish(FlowStep(name: name, status: .running, target: target))
         let start = ContinuousClock.now
-        func elapsed() -> Int {
-            let duration = ContinuousClock.now - start
-            return Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
-        }
+        func elapsed() -> Int { (ContinuousClock.now - start).wholeMilliseconds }
         do {
             let (value, detail) = try await body()
             publish(FlowStep(name: name, status: .ok, milliseconds: elapsed(), target: target, detail: detail))

@@ -21,25 +21,28 @@ extension AccountStore {
                 .fileSystem, path: "accounts/", "cannot list the accounts directory: \(error.localizedDescription)")
             return AccountListing(sessions: [], problems: [StoreProblem(problem, file: "accounts/")])
         }
-        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
-            let place = PrivateFiles.Place(
-                url: accountsDirectory.appendingPathComponent(name, isDirectory: false), display: "accounts/" + name)
-            do {
-                // Gone since the listing: another process logged it out meanwhile; not a problem.
-                guard let session = try readSession(at: place) else { continue }
-                let expected = Self.fileStem(for: session.did) + ".json"
-                guard name == expected else {
-                    throw AccountStoreError(
-                        .corruptFile, path: place.display,
-                        "holds the session of \(session.did), so it should be named accounts/\(expected); "
-                            + "rename it (it is not loaded under the wrong name)")
+        // Reading is dominated by JSON decoding (~0.3 ms a file), so a large store is read on
+        // every core: each file's outcome goes into its own slot, then they are merged in order.
+        let files = names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+        var outcomes = [FileOutcome](repeating: .gone, count: files.count)
+        let workers = files.count < 32 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, files.count / 16)
+        outcomes.withUnsafeMutableBufferPointer { slots in
+            let slots = SlotBuffer(base: slots)
+            if workers <= 1 {
+                for index in files.indices { slots.base[index] = readListed(files[index]) }
+                return
+            }
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: files.count, by: workers) {
+                    slots.base[index] = readListed(files[index])
                 }
-                sessions.append(session)
-            } catch let error as AccountStoreError {
-                problems.append(StoreProblem(error, file: place.display))
-            } catch {
-                problems.append(
-                    StoreProblem(AccountStoreError(.fileSystem, path: place.display, "\(error)"), file: place.display))
+            }
+        }
+        for outcome in outcomes {
+            switch outcome {
+            case .gone: break
+            case .session(let session): sessions.append(session)
+            case .problem(let problem): problems.append(problem)
             }
         }
         do {
@@ -53,6 +56,41 @@ extension AccountStore {
         sessions.sort { ($0.listingName, $0.did.rawValue) < ($1.listingName, $1.did.rawValue) }
         problems.sort { $0.file < $1.file }
         return AccountListing(sessions: sessions, problems: problems)
+    }
+
+    /// What `loadAll` found in one listed file.
+    private enum FileOutcome: Sendable {
+        /// Removed since the listing: another process logged it out meanwhile; not a problem.
+        case gone
+        case session(Session)
+        case problem(StoreProblem)
+    }
+
+    /// `loadAll`'s per-file slots, written by several workers (each at its own indices).
+    private struct SlotBuffer: @unchecked Sendable {
+        let base: UnsafeMutableBufferPointer<FileOutcome>
+    }
+
+    /// Reads `accounts/<name>` for `loadAll`; safe to call from several threads at once.
+    private func readListed(_ name: String) -> FileOutcome {
+        let place = PrivateFiles.Place(
+            url: accountsDirectory.appendingPathComponent(name, isDirectory: false), display: "accounts/" + name)
+        do {
+            guard let session = try readSession(at: place) else { return .gone }
+            let expected = Self.fileStem(for: session.did) + ".json"
+            guard name == expected else {
+                throw AccountStoreError(
+                    .corruptFile, path: place.display,
+                    "holds the session of \(session.did), so it should be named accounts/\(expected); "
+                        + "rename it (it is not loaded under the wrong name)")
+            }
+            return .session(session)
+        } catch let error as AccountStoreError {
+            return .problem(StoreProblem(error, file: place.display))
+        } catch {
+            return .problem(
+                StoreProblem(AccountStoreError(.fileSystem, path: place.display, "\(error)"), file: place.display))
+        }
     }
 
     /// The stored session for `did`. Throws `.accountNotFound` when there is none, and the
@@ -75,6 +113,9 @@ extension AccountStore {
     /// Writes `session` to `accounts/<did>.json` (0600) atomically: a reader, or a process
     /// killed at any instant, sees the old file or the new one in full, never a mix.
     /// The file is always written in the current format `version`.
+    ///
+    /// Call it inside `withLock(session.did)`: that lock is what lets the next holder treat a
+    /// leftover temporary file of this account as a dead writer's and recover it (R24).
     public func save(_ session: Session) throws {
         let place = place(account: session.did)
         var current = session
@@ -86,7 +127,7 @@ extension AccountStore {
             throw AccountStoreError(.corruptFile, path: place.display, "cannot encode the session: \(error)")
         }
         try PrivateFiles.writeAtomically(data, to: place)
-        PrivateFiles.sweepStaleTemporaryFiles(in: accountsDirectory, olderThan: Self.staleTemporaryFileAge)
+        PrivateFiles.sweepStaleTemporaryFiles(of: place, olderThan: Self.staleTemporaryFileAge)
     }
 
     /// Removes the account's session file, and clears the default account if it was this one.
@@ -106,8 +147,11 @@ extension AccountStore {
     }
 
     /// Reads, checks, upgrades and decodes one session file; `nil` when it does not exist.
-    private func readSession(at place: PrivateFiles.Place) throws -> Session? {
-        guard let data = try PrivateFiles.readPrivateFile(place) else { return nil }
+    /// `exactPermissions` additionally requires that mode (used for temporary files).
+    func readSession(at place: PrivateFiles.Place, exactPermissions: UInt32? = nil) throws -> Session? {
+        guard let data = try PrivateFiles.readPrivateFile(place, exactPermissions: exactPermissions) else {
+            return nil
+        }
         let upgraded = try StoreMigrations.sessions.upgrade(data, display: place.display)
         do {
             return try Session.decode(upgraded)

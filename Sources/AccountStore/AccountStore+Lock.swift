@@ -29,11 +29,16 @@ extension AccountStore {
     /// task sleeps 5 ms, doubling to 20 ms, between attempts. Cancellation while waiting throws
     /// `CancellationError`; waiting longer than `timeout` throws `.lockTimeout`. The lock is
     /// released on every path out of `body`, including errors and cancellation.
+    ///
+    /// Before `body` runs, saves of this account interrupted by a crash are finished or discarded
+    /// (`recoverInterruptedSaves`): a complete, newer session a killed writer left in a temporary
+    /// file is renamed into place, so `body`'s `load` never returns a spent refresh token (R24).
     public func withLock<T: Sendable>(
         _ did: DID, timeout: Duration = .seconds(30), _ body: @Sendable () async throws -> T
     ) async throws -> T {
         let lock = try await AccountLock.acquire(place(lock: did), timeout: timeout)
         defer { lock.release() }
+        recoverInterruptedSaves(of: did)
         return try await body()
     }
 }

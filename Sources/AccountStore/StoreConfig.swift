@@ -79,6 +79,6 @@ extension AccountStore {
                 .corruptFile, path: configPlace.display, "cannot encode the configuration: \(error)")
         }
         try PrivateFiles.writeAtomically(data, to: configPlace)
-        PrivateFiles.sweepStaleTemporaryFiles(in: directory, olderThan: Self.staleTemporaryFileAge)
+        PrivateFiles.sweepStaleTemporaryFiles(of: configPlace, olderThan: Self.staleTemporaryFileAge)
     }
 }

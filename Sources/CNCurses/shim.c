@@ -20,7 +20,11 @@ int cncurses_key_npage(void) { return KEY_NPAGE; }
 int cncurses_key_ppage(void) { return KEY_PPAGE; }
 int cncurses_err(void) { return ERR; }
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 #include <wchar.h>
 
 int cncurses_wcwidth(unsigned int codepoint) { return wcwidth((wchar_t)codepoint); }
@@ -55,8 +59,54 @@ int cncurses_read_key(WINDOW *win, unsigned int *out) {
 }
 
 static volatile sig_atomic_t cncurses_signal = 0;
+/// The wake pipe: [0] polled by the run loop, [1] written by cncurses_wake (-1 = none).
+static volatile int cncurses_wake_fds[2] = {-1, -1};
 
-static void cncurses_record_signal(int sig) { cncurses_signal = sig; }
+void cncurses_wake(void) {
+    int fd = cncurses_wake_fds[1];
+    if (fd < 0) return;
+    int saved = errno;  /* also called from signal handlers */
+    char byte = 1;
+    /* A full pipe already holds a wake-up: EAGAIN is fine. */
+    while (write(fd, &byte, 1) < 0 && errno == EINTR) {}
+    errno = saved;
+}
+
+static void cncurses_record_signal(int sig) {
+    cncurses_signal = sig;
+    cncurses_wake();
+}
+
+int cncurses_wake_open(void) {
+    int fds[2];
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
+    cncurses_wake_fds[0] = fds[0];
+    cncurses_wake_fds[1] = fds[1];
+    return 0;
+}
+
+void cncurses_wake_close(void) {
+    int read_end = cncurses_wake_fds[0], write_end = cncurses_wake_fds[1];
+    cncurses_wake_fds[1] = -1;
+    cncurses_wake_fds[0] = -1;
+    if (write_end >= 0) close(write_end);
+    if (read_end >= 0) close(read_end);
+}
+
+int cncurses_wait(int timeout_ms) {
+    struct pollfd fds[2] = {
+        {.fd = STDIN_FILENO, .events = POLLIN, .revents = 0},
+        {.fd = cncurses_wake_fds[0], .events = POLLIN, .revents = 0},
+    };
+    nfds_t count = fds[1].fd >= 0 ? 2 : 1;
+    int ready = poll(fds, count, timeout_ms);
+    if (ready <= 0) return 0;
+    if (count == 2 && (fds[1].revents & POLLIN)) {
+        char buffer[64];
+        while (read(fds[1].fd, buffer, sizeof buffer) > 0) {}
+    }
+    return (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) ? 1 : 0;
+}
 
 void cncurses_install_signal_handlers(void) {
     struct sigaction action;

@@ -53,8 +53,7 @@ public actor IdentityCache {
     }
 
     private func expiry(_ now: Date) -> Date {
-        let (seconds, attoseconds) = lifetime.components
-        return now.addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+        now.addingTimeInterval(lifetime.timeInterval)
     }
 
     func did(forHandle handle: Handle, scope: String, now: Date) -> DID? {

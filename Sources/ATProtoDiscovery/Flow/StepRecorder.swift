@@ -82,8 +82,5 @@ final class StepRecorder: @unchecked Sendable {
         }
     }
 
-    static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
+    static func milliseconds(_ duration: Duration) -> Int { duration.wholeMilliseconds }
 }

@@ -22,8 +22,7 @@ enum Terminal {
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {
-        let elapsed = ContinuousClock.now - start
-        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        (ContinuousClock.now - start).wholeMilliseconds
     }
 
     /// `✓ resolve-handle  12 ms  did:plc:…` — the line printed when a step finishes.

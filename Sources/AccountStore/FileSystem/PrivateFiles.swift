@@ -115,8 +115,12 @@ enum PrivateFiles {
     // MARK: Reading
 
     /// Reads a secret file, refusing symlinks, other owners and (when `requirePrivate`) any
-    /// group/other permission bit. Returns `nil` when the file does not exist.
-    static func readPrivateFile(_ place: Place, requirePrivate: Bool = true) throws -> Data? {
+    /// group/other permission bit; with `exactPermissions`, any other mode too (temporary files
+    /// are always created 0600, so another mode means we did not write it). Returns `nil` when
+    /// the file does not exist.
+    static func readPrivateFile(
+        _ place: Place, requirePrivate: Bool = true, exactPermissions: UInt32? = nil
+    ) throws -> Data? {
         let descriptor = open(place.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
             let code = errno
@@ -146,6 +150,11 @@ enum PrivateFiles {
                 "is readable by group/others (mode \(octal(status.permissions))); run chmod 600 \(place.path) "
                     + "(and consider logging in again: its tokens may have been read)")
         }
+        if let exactPermissions, status.permissions != exactPermissions {
+            throw AccountStoreError(
+                .insecurePermissions, path: place.display,
+                "has mode \(octal(status.permissions)), not \(octal(exactPermissions))")
+        }
         return try readAll(descriptor, place)
     }
 
@@ -169,6 +178,50 @@ enum PrivateFiles {
     /// removes the ones a killed process left behind.
     static let temporarySuffix = ".tmp"
 
+    /// `.<name>.<token>.tmp`: hidden (so listings skip it) and in the target's own directory (so
+    /// the rename is atomic). `token` is 1 to 16 lowercase hex digits.
+    static func temporaryName(for target: String, token: String) -> String {
+        ".\(target).\(token)\(temporarySuffix)"
+    }
+
+    /// Whether `name` is a temporary file of `target` exactly as `writeAtomically` names them.
+    /// The token must be pure hex, so `.did:plc:a.json.x.json.<hex>.tmp` (a temporary file of
+    /// the account `did:plc:a.json.x`) is never taken for one of `did:plc:a.json`.
+    static func isTemporaryName(_ name: String, for target: String) -> Bool {
+        let prefix = ".\(target)."
+        guard name.hasPrefix(prefix), name.hasSuffix(temporarySuffix),
+            name.utf8.count > prefix.utf8.count + temporarySuffix.utf8.count
+        else { return false }
+        let token = name.utf8.dropFirst(prefix.utf8.count).dropLast(temporarySuffix.utf8.count)
+        return token.count <= 16 && token.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// The temporary files of `place` present now (any file type), for recovery after a crash.
+    static func temporaryFiles(of place: Place) -> [Place] {
+        let directory = place.url.deletingLastPathComponent()
+        let target = place.url.lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        return names.filter { isTemporaryName($0, for: target) }.sorted().map {
+            Place(
+                url: directory.appendingPathComponent($0, isDirectory: false),
+                display: place.display + " (temporary file \($0))")
+        }
+    }
+
+    /// Makes a complete temporary file left by a dead writer the target: `fsync` it (the writer
+    /// may have died before its own), `rename` over the target, `fsync` the directory. The
+    /// target is at every instant either its old content or the temporary file's, in full.
+    static func adopt(_ temporary: Place, as place: Place) throws {
+        let descriptor = open(temporary.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw errnoError("open", temporary, errno: errno) }
+        let synced = fsync(descriptor) == 0
+        let code = errno
+        close(descriptor)
+        guard synced else { throw errnoError("fsync", temporary, errno: code) }
+        guard rename(temporary.path, place.path) == 0 else { throw errnoError("rename", place, errno: errno) }
+        try syncDirectory(Place(url: place.url.deletingLastPathComponent(), display: place.display + " (directory)"))
+    }
+
     /// Writes `data` so that `place` always holds either the old or the new content in full:
     /// a 0600 temporary file in the same directory (`O_CREAT|O_EXCL`), every byte written,
     /// `fsync`, `rename` over the target, then `fsync` of the directory so the rename is durable.
@@ -176,7 +229,7 @@ enum PrivateFiles {
         let directory = place.url.deletingLastPathComponent()
         let token = String(UInt64.random(in: .min ... .max), radix: 16)
         let temporary = Place(
-            url: directory.appendingPathComponent(".\(place.url.lastPathComponent).\(token)\(temporarySuffix)"),
+            url: directory.appendingPathComponent(temporaryName(for: place.url.lastPathComponent, token: token)),
             display: place.display + " (temporary file)")
 
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -225,12 +278,16 @@ enum PrivateFiles {
         throw errnoError("unlink", place, errno: code)
     }
 
-    /// Removes temporary files older than `age` that a killed writer left behind. Young ones are
-    /// kept: they may belong to a save in progress in another process. Best effort: failures
-    /// are ignored because a stray temporary file harms nothing (it is 0600 and never loaded).
-    static func sweepStaleTemporaryFiles(in directory: URL, olderThan age: TimeInterval, now: Date = Date()) {
+    /// Removes the temporary files of `place` older than `age` that a killed writer left behind.
+    /// Young ones are kept: they may belong to a save in progress in another process. Only
+    /// `place`'s own: another account's leftover may be a complete newer session that its next
+    /// `withLock` must adopt (R24), so it is not ours to delete. Best effort: failures are
+    /// ignored because a stray temporary file harms nothing (it is 0600 and never loaded).
+    static func sweepStaleTemporaryFiles(of place: Place, olderThan age: TimeInterval, now: Date = Date()) {
+        let directory = place.url.deletingLastPathComponent()
+        let target = place.url.lastPathComponent
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
-        for name in names where name.hasPrefix(".") && name.hasSuffix(temporarySuffix) {
+        for name in names where isTemporaryName(name, for: target) {
             let path = directory.appendingPathComponent(name).path
             var raw = stat()
             guard lstat(path, &raw) == 0 else { continue }

@@ -4,11 +4,18 @@ import Foundation
 final class EventInbox: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [Event] = []  // guarded by lock
+    /// Ends the run loop's wait, so a result is drawn now rather than at the next tick.
+    private let wake: @Sendable () -> Void
+
+    init(wake: @escaping @Sendable () -> Void = {}) {
+        self.wake = wake
+    }
 
     func post(_ event: Event) {
         lock.lock()
         events.append(event)
         lock.unlock()
+        wake()
     }
 
     func drain() -> [Event] {

@@ -5,8 +5,10 @@ import Foundation
 ///
 /// ncurses is not thread-safe, so the whole terminal side (setup, drawing, input, teardown) runs
 /// on one dedicated thread; effects run as Swift tasks and post their results back as events.
-/// The terminal is restored on every way out: `q`/Ctrl-C, a thrown error, SIGINT, SIGTERM,
-/// SIGHUP (the handlers only record the signal; the loop notices it within one poll).
+/// The thread sleeps in poll(2) on stdin and a wake pipe: a posted event, a signal or a
+/// cancellation writes to the pipe, so results are drawn at once instead of after the next
+/// input timeout. The terminal is restored on every way out: `q`/Ctrl-C, a thrown error,
+/// SIGINT, SIGTERM, SIGHUP (the handlers only record the signal and wake the loop).
 public final class TUIRunner: Sendable {
     private let service: any AccountsService
     private let environment: [String: String]
@@ -36,6 +38,7 @@ public final class TUIRunner: Sendable {
             }
         } onCancel: {
             stopRequest.request()
+            cncurses_wake()
         }
     }
 
@@ -50,6 +53,9 @@ public final class TUIRunner: Sendable {
             throw TUIError("the TUI needs a terminal: run it with stdin and stdout attached to a TTY")
         }
         setlocale(LC_ALL, "")
+        // Opened before the handlers (which write to it) are installed, closed after they are gone.
+        _ = cncurses_wake_open()
+        defer { cncurses_wake_close() }
         // Before initscr, so ncurses leaves these signals to us instead of exiting on them.
         cncurses_install_signal_handlers()
         defer { cncurses_restore_signal_handlers() }
@@ -66,7 +72,7 @@ public final class TUIRunner: Sendable {
         let useColor = !noColor && cncurses_init_colors() != 0
         var screen = NCursesScreen(window: window, useColor: useColor)
 
-        let inbox = EventInbox()
+        let inbox = EventInbox(wake: { cncurses_wake() })
         let executor = EffectExecutor(service: service, inbox: inbox)
         defer { executor.cancelAll() }
         var loop = Loop(
@@ -90,19 +96,25 @@ public final class TUIRunner: Sendable {
                 lastDrawn = drawKey
             }
             loop.flushClipboard()
-            wtimeout(window, Self.pollTimeout(for: loop.model))
+            // Sleep until a key, an event from an effect, a signal, or the next tick is due.
+            _ = cncurses_wait(Self.pollTimeout(for: loop.model))
+            // Then take every key ncurses has (a resize arrives as KEY_RESIZE) without blocking;
+            // keys it already buffered are read here even when stdin itself looks empty.
+            wtimeout(window, 0)
             var code: UInt32 = 0
-            switch cncurses_read_key(window, &code) {
-            case 0:
-                if let key = Self.key(character: code) { loop.apply(.key(key)) }
-            case 1:
-                if Int32(code) == cncurses_key_resize() {
-                    loop.apply(.resized(rows: screen.rows, cols: screen.cols))
-                } else if let key = Self.key(function: Int32(code)) {
-                    loop.apply(.key(key))
+            readKeys: while !loop.done {
+                switch cncurses_read_key(window, &code) {
+                case 0:
+                    if let key = Self.key(character: code) { loop.apply(.key(key)) }
+                case 1:
+                    if Int32(code) == cncurses_key_resize() {
+                        loop.apply(.resized(rows: screen.rows, cols: screen.cols))
+                    } else if let key = Self.key(function: Int32(code)) {
+                        loop.apply(.key(key))
+                    }
+                default:
+                    break readKeys
                 }
-            default:
-                break
             }
         }
     }

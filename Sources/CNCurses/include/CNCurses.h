@@ -49,4 +49,17 @@ int cncurses_take_signal(void);
 /// Restores the default handlers.
 void cncurses_restore_signal_handlers(void);
 
+/// Creates the wake pipe (non-blocking, close-on-exec) that `cncurses_wake` writes to and
+/// `cncurses_wait` polls beside stdin; the signal handlers above write to it too, so a signal
+/// ends the wait at once. Returns 0, or -1 when the pipe cannot be made (waits then simply
+/// time out, as before).
+int cncurses_wake_open(void);
+/// Closes the wake pipe.
+void cncurses_wake_close(void);
+/// Ends the current (or next) `cncurses_wait`. Safe from any thread and from signal handlers.
+void cncurses_wake(void);
+/// Waits up to `timeout_ms` for a key on stdin or a wake-up, and drains pending wake-ups.
+/// Returns 1 when stdin is readable, 0 otherwise (woken, timed out or interrupted).
+int cncurses_wait(int timeout_ms);
+
 #endif
