@@ -25,7 +25,8 @@ public enum BrowserLauncher {
         let process = Process()
         process.executableURL =
             program.contains("/")
-            ? URL(fileURLWithPath: program) : findExecutable(program, path: environment["PATH"]).map(URL.init(fileURLWithPath:))
+            ? URL(fileURLWithPath: program)
+            : findExecutable(program, path: environment["PATH"]).map(URL.init(fileURLWithPath:))
         guard process.executableURL != nil else {
             return .failed(command: program, reason: "not found on PATH")
         }

@@ -134,7 +134,8 @@ public struct LoginFlow: Sendable {
             clientID: clientID, redirectURI: redirectURI.absoluteString, scope: token.scope,
             accessToken: token.accessToken, refreshToken: token.refreshToken,
             expiresAt: created.addingTimeInterval(
-                token.expiresIn.map(TimeInterval.init) ?? Session.assumedAccessTokenLifetime), dpopKey: key.privateJWK, dpopNonces: nonces,
+                token.expiresIn.map(TimeInterval.init) ?? Session.assumedAccessTokenLifetime), dpopKey: key.privateJWK,
+            dpopNonces: nonces,
             createdAt: created, refreshedAt: nil)
         try await steps.run(LoginStepName.save.rawValue) {
             do {

@@ -71,7 +71,8 @@ public actor LoopbackListener {
         if let delivered { return delivered }
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
-            await self?.fail(LoginError(.timeout, "no callback within \(timeout.seconds) s; the browser never returned"))
+            await self?.fail(
+                LoginError(.timeout, "no callback within \(timeout.seconds) s; the browser never returned"))
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {

@@ -46,7 +46,9 @@ struct ProxyRoutingTests {
         let settings = ProxySettings(httpsProxy: "http://127.0.0.1:3128", noProxy: ["example.org", ".internal.test"])
         let transport = try HTTPClientTransport(configuration: .init(caFile: nil, proxy: settings))
         defer { Task { try? await transport.shutdown() } }
-        for direct in ["https://example.org/x", "https://api.example.org/", "https://pds.internal.test/", "http://127.0.0.1:9/"] {
+        for direct in [
+            "https://example.org/x", "https://api.example.org/", "https://pds.internal.test/", "http://127.0.0.1:9/",
+        ] {
             #expect(transport.route(for: try #require(URL(string: direct))).proxy == nil, "\(direct) must go direct")
         }
         let proxied = transport.route(for: try #require(URL(string: "https://bsky.social/"))).proxy

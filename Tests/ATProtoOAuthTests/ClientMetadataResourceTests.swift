@@ -15,7 +15,8 @@ struct ClientMetadataResourceTests {
         let metadata = try ClientMetadata.decode(data)
         let url = try #require(URL(string: metadata.clientID))
         let response = HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: data)
-        let checks = metadata.checks(clientID: url, fetchedResponse: response, requestedScope: "atproto transition:generic")
+        let checks = metadata.checks(
+            clientID: url, fetchedResponse: response, requestedScope: "atproto transition:generic")
         #expect(checks.failures.isEmpty, "failing: \(checks.failures)")
         #expect(checks.count >= 9)
     }

@@ -95,5 +95,3 @@ actor DevState {
         return Base64URL.encode((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 }
-
-

@@ -67,7 +67,8 @@ public struct SessionAgent: Sendable {
             session.dpopNonces = nonces
             if let error = OAuthErrorResponse.parse(response), error.error == "invalid_grant" {
                 throw try markNeedsLogin(
-                    &session, "the authorization server refused the refresh token (\(error.errorDescription ?? "invalid_grant"))")
+                    &session,
+                    "the authorization server refused the refresh token (\(error.errorDescription ?? "invalid_grant"))")
             }
             let token = try TokenResponse.parse(response).validate(
                 requestedScope: session.scope.description, expectedSubject: session.did)
@@ -130,7 +131,8 @@ public struct SessionAgent: Sendable {
         let request =
             session.refreshToken.map {
                 RevocationRequest(token: $0, tokenTypeHint: "refresh_token", clientID: session.clientID)
-            } ?? RevocationRequest(token: session.accessToken, tokenTypeHint: "access_token", clientID: session.clientID)
+            }
+            ?? RevocationRequest(token: session.accessToken, tokenTypeHint: "access_token", clientID: session.clientID)
         let response = try await DPoPSender(transport: transport, key: key, now: now).send(
             method: "POST", url: endpoint, nonces: &nonces
         ) { proof in

@@ -15,8 +15,7 @@ extension ClientMetadata {
     public func checks(
         clientID url: URL, fetchedResponse: HTTPResponse?, requestedScope: String? = nil,
         allowHTTPLoopback: Bool = false
-    ) -> [ProfileCheck]
-    {
+    ) -> [ProfileCheck] {
         var result: [ProfileCheck] = []
         func add(_ rule: String, _ name: String, _ ok: Bool, _ pass: String, _ fail: String) {
             result.append(ProfileCheck(rule: rule, name: name, ok: ok, detail: ok ? pass : fail))

@@ -83,7 +83,8 @@ extension GlobalOptions {
     func loginClient() throws -> LoginConfiguration.Client {
         guard let clientID else { return .development }
         guard let url = URL(string: clientID), url.scheme == "https" || (allowHTTPLoopback && url.isLoopback) else {
-            throw ValidationError("--client-id must be an https URL of a client-metadata document (R10), got \(clientID)")
+            throw ValidationError(
+                "--client-id must be an https URL of a client-metadata document (R10), got \(clientID)")
         }
         return .hosted(url)
     }

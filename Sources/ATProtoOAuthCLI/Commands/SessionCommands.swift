@@ -30,7 +30,8 @@ struct RefreshCommand: AsyncParsableCommand {
                 var failures: [(DID, any Error)] = []
                 for (did, result) in results {
                     switch result {
-                    case .success(let session): reports.append(AccountReport(session, isDefault: did == defaultDID, now: now))
+                    case .success(let session):
+                        reports.append(AccountReport(session, isDefault: did == defaultDID, now: now))
                     case .failure(let error): failures.append((did, error))
                     }
                 }
@@ -39,7 +40,8 @@ struct RefreshCommand: AsyncParsableCommand {
                 } else {
                     for report in reports {
                         Terminal.output(
-                            "refreshed \(report.name): token expires \(Terminal.relative(report.accessTokenExpiresAt, now: now))")
+                            "refreshed \(report.name): token expires \(Terminal.relative(report.accessTokenExpiresAt, now: now))"
+                        )
                     }
                 }
                 for (did, error) in failures { Terminal.info("error: \(did): \(ErrorReporting.message(for: error))") }

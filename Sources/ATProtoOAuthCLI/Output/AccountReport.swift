@@ -63,7 +63,8 @@ struct AccountReport: Codable, Sendable {
         let marker = isDefault ? "*" : " "
         let expiry =
             state == .needsLogin ? "needs login" : "token \(Terminal.relative(accessTokenExpiresAt, now: now))"
-        return "\(marker) \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(did)  \(state.rawValue)  \(expiry)"
+        return
+            "\(marker) \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(did)  \(state.rawValue)  \(expiry)"
     }
 }
 

@@ -28,7 +28,8 @@ struct TUICommand: AsyncParsableCommand {
 
     func run() async throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            Terminal.info("atproto-oauth: the account manager needs a terminal; see `atproto-oauth --help` for commands")
+            Terminal.info(
+                "atproto-oauth: the account manager needs a terminal; see `atproto-oauth --help` for commands")
             throw ExitCodes.usage
         }
         try await ErrorReporting.run {
