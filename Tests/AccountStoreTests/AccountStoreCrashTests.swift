@@ -65,6 +65,14 @@ struct AccountStoreCrashTests {
             for did in Self.dids {
                 #expect(try await AccountStoreLockTests.runFlock(store.lockFileURL(for: try DID(did))) == 0)
             }
+            // R24: the next holder of each lock finishes or discards what the killed writer left.
+            for did in Self.dids {
+                let loaded = try await store.withLock(try DID(did)) { try store.load(try DID(did)) }
+                #expect(loaded.did.rawValue == did)
+            }
+            let files = try FileManager.default.contentsOfDirectory(
+                atPath: store.directory.appendingPathComponent("accounts").path)
+            #expect(files.sorted() == Self.dids.map { $0 + ".json" }, "round \(round): no temporary file left")
         }
     }
 

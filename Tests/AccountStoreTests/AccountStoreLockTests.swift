@@ -85,18 +85,22 @@ struct AccountStoreLockTests {
         defer { temporary.cleanUp() }
         let store = temporary.store
         let did = try DID("did:plc:busy")
-        // Create the lock file, then let flock(1) hold it in a child process until told to stop.
+        // Create the lock file, then let flock(1) hold it in a child process for a few seconds.
         try await store.withLock(did) {}
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["-n", store.lockFileURL(for: did).path, "sleep", "60"]
+        // The lock passes to `sleep` too, so it is held until `sleep` ends: long enough to be
+        // seen however loaded the machine is, short enough not to slow the suite.
+        holder.arguments = ["-n", store.lockFileURL(for: did).path, "sleep", "4"]
         let holderExit = try Self.start(holder)
         // Wait (however loaded the machine is) until the child really holds the lock.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(10)
         while try await Self.runFlock(store.lockFileURL(for: did)) == 0 {
+            try #require(clock.now < deadline, "flock(1) never took the lock")
             try await Task.sleep(for: .milliseconds(10))
         }
 
-        let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: AccountStoreError.self) {
             try await store.withLock(did, timeout: .milliseconds(150)) {}
@@ -105,10 +109,9 @@ struct AccountStoreLockTests {
         #expect(error?.path == "locks/did:plc:busy.lock")
         #expect(clock.now - start >= .milliseconds(150))
 
-        // Once the holder dies, the kernel releases its lock and we get it.
-        holder.terminate()
-        _ = await holderExit.value
-        let acquired = try await store.withLock(did, timeout: .seconds(10)) { true }
+        // Once the holder exits, the kernel releases its lock and we get it.
+        let acquired = try await store.withLock(did, timeout: .seconds(30)) { true }
+        #expect(await holderExit.value == 0)
         #expect(acquired)
     }
 
