@@ -127,7 +127,7 @@ extension EndToEnd {
         }
 
         /// The account rows: a handle, the state badge `ok` and the access-token countdown.
-        private static let rowPattern = /\.test\b.*\bok\s+(\d{1,2}:\d{2})\b/
+        private static var rowPattern: Regex<(Substring, Substring)> { /\.test\b.*\bok\s+(\d{1,2}:\d{2})\b/ }
 
         /// The countdown of alice.test's row (`4:58`), when her row shows state ok.
         private static func countdown(in screen: String) -> String? {
@@ -212,14 +212,17 @@ private struct Tmux: Sendable {
 
     /// Starts `command` in a detached 100×30 session, runs `body`, and always kills the server.
     func withSession(command: String, _ body: () async throws -> Void) async throws {
+        var socketPath = ""
         do {
             try await run(["new-session", "-d", "-x", "100", "-y", "30", "-s", session, command])
+            socketPath = try await run(["display-message", "-p", "-t", session, "#{socket_path}"])
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             try await body()
         } catch {
-            await killServer()
+            await killServer(socketPath: socketPath)
             throw error
         }
-        await killServer()
+        await killServer(socketPath: socketPath)
     }
 
     /// Named keys or literal characters, as `tmux send-keys` understands them (`Enter`, `a`).
@@ -253,81 +256,94 @@ private struct Tmux: Sendable {
         }
     }
 
-    func killServer() async {
+    /// Ends the server (SIGHUP to the pane's processes) and removes its socket file, which
+    /// tmux leaves behind.
+    func killServer(socketPath: String) async {
         _ = try? await run(["kill-server"], check: false)
+        if socketPath.hasSuffix("/\(socket)") { try? FileManager.default.removeItem(atPath: socketPath) }
     }
 
     /// Runs `tmux -L <socket> -f /dev/null <arguments>`; its output goes through files (never
-    /// a pipe that could fill). Killed after `timeout`, or when the test is cancelled.
+    /// a pipe that could fill). Awaited by polling `waitpid(WNOHANG)` between `Task.sleep`s, so
+    /// no cooperative thread blocks; killed after `timeout`.
     @discardableResult
     func run(_ arguments: [String], check: Bool = true, timeout: Duration = .seconds(10)) async throws -> String {
         let id = UUID().uuidString
-        let outURL = scratch.appendingPathComponent("tmux-\(id).out")
-        let errURL = scratch.appendingPathComponent("tmux-\(id).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outPath = scratch.appendingPathComponent("tmux-\(id).out").path
+        let errPath = scratch.appendingPathComponent("tmux-\(id).err").path
         defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
         }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["-L", socket, "-f", "/dev/null"] + arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        let tracker = ProcessTracker()
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            tracker.kill()
-        }
-        defer { watchdog.cancel() }
-        let status: Int32 = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                process.terminationHandler = { finished in
-                    tracker.finish()
-                    continuation.resume(returning: finished.terminationStatus)
-                }
-                do {
-                    try process.run()
-                } catch {
-                    process.terminationHandler = nil
-                    continuation.resume(throwing: error)
-                    return
-                }
-                tracker.started(pid: process.processIdentifier)
+        let pid = try CleanSpawn.start(
+            executable.path, ["-L", socket, "-f", "/dev/null"] + arguments, environment: environment,
+            stdout: outPath, stderr: errPath)
+        let deadline = ContinuousClock.now + timeout
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if ContinuousClock.now >= deadline || Task.isCancelled {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)  // already dead: returns at once
+                throw SupportError("tmux \(arguments.joined(separator: " ")) did not finish within \(timeout)")
             }
-        } onCancel: {
-            tracker.kill()
+            try? await Task.sleep(for: .milliseconds(5))
         }
-        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        if check, status != 0 {
-            let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-            throw SupportError("tmux \(arguments.joined(separator: " ")) exited \(status): \(stderr)")
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        let code = (status >> 8) & 0xff
+        if check, !exited || code != 0 {
+            let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            throw SupportError(
+                "tmux \(arguments.joined(separator: " ")) ended with status \(status) (exit \(code)): \(stderr)")
         }
         return stdout
     }
 }
 
-/// The pid of a running tmux client, killable until its termination handler has run.
-private final class ProcessTracker: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pid: Int32 = 0
-    private var finished = false
+/// `posix_spawn` for tmux, because Foundation's `Process` is wrong for it twice over:
+/// - it spawns from a Swift Concurrency thread whose signal mask blocks SIGHUP, SIGTERM,
+///   SIGCHLD…; tmux hands the client's mask to its server and the pane's shell, so
+///   `kill-server` (a SIGTERM to itself) would do nothing and the demo would run in a terminal
+///   no real user has. Here the child starts with an empty mask and default dispositions.
+/// - it watches a socket its children inherit; the daemonised tmux server keeps that open,
+///   so `new-session` would never be seen to finish. Here the child gets only fds 0–2.
+private enum CleanSpawn {
+    private typealias AddCloseFrom =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
-    func started(pid: Int32) { lock.withLock { self.pid = pid } }
-    func finish() { lock.withLock { finished = true } }
+    static func start(
+        _ executable: String, _ arguments: [String], environment: [String: String], stdout: String, stderr: String
+    ) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // glibc ≥ 2.34 has it; Swift does not import the `_np` declaration, so look it up.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        else { throw SupportError("this libc has no posix_spawn_file_actions_addclosefrom_np (glibc ≥ 2.34 needed)") }
+        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
 
-    func kill() {
-        lock.withLock {
-            if !finished, pid > 0 { _ = Glibc.kill(pid, SIGKILL) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            throw SupportError("cannot start \(executable): \(String(cString: strerror(result)))")
         }
+        return pid
     }
 }
