@@ -16,9 +16,23 @@ struct LiveAccountsService: AccountsService {
         let listing = runtime.store.loadAll()
         let defaultDID = runtime.store.defaultAccount()
         return (
-            listing.sessions.map { Self.summary($0, isDefault: $0.did == defaultDID) },
+            Self.summaries(listing.sessions, defaultDID: defaultDID),
             listing.problems.map { StoreProblemSummary(file: $0.file, reason: $0.reason) }
         )
+    }
+
+    /// The rows of the accounts table, in the listing's order. A summary hashes the DPoP key
+    /// (its thumbprint), ~30 µs an account, so a large store is summarised on every core.
+    static func summaries(_ sessions: [Session], defaultDID: DID?) -> [AccountSummary] {
+        let workers = sessions.count < 64 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        guard workers > 1 else { return sessions.map { summary($0, isDefault: $0.did == defaultDID) } }
+        let chunk = (sessions.count + workers - 1) / workers
+        let parts = Parts(count: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = min(worker * chunk, sessions.count)..<min((worker + 1) * chunk, sessions.count)
+            parts.set(worker, sessions[range].map { summary($0, isDefault: $0.did == defaultDID) })
+        }
+        return parts.joined()
     }
 
     func discover(_ input: String) -> AsyncStream<DiscoveryProgress> {
@@ -29,7 +43,10 @@ struct LiveAccountsService: AccountsService {
                 continuation.yield(.checks(result.checks))
                 let who = [result.handle?.rawValue, result.did?.rawValue].compactMap { $0 }.joined(separator: " → ")
                 continuation.yield(
-                    .finished(.success("\(who.isEmpty ? result.pds.absoluteString : who) · issuer \(result.issuer.absoluteString)")))
+                    .finished(
+                        .success(
+                            "\(who.isEmpty ? result.pds.absoluteString : who) · issuer \(result.issuer.absoluteString)")
+                    ))
             } catch {
                 continuation.yield(.finished(.failure(Self.serviceError(error))))
             }
@@ -149,5 +166,23 @@ struct LiveAccountsService: AccountsService {
             hint = "check the network and press r to retry"
         }
         return TUIServiceError(message, hint: hint)
+    }
+}
+
+/// The summaries each worker of `LiveAccountsService.summaries` made, by worker.
+private final class Parts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [[AccountSummary]]  // guarded by lock
+
+    init(count: Int) {
+        parts = Array(repeating: [], count: count)
+    }
+
+    func set(_ index: Int, _ part: [AccountSummary]) {
+        lock.withLock { parts[index] = part }
+    }
+
+    func joined() -> [AccountSummary] {
+        lock.withLock { parts.flatMap { $0 } }
     }
 }

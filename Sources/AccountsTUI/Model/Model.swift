@@ -152,8 +152,12 @@ public struct LoginState: Sendable, Hashable {
 
     public init() {}
 
-    /// The browser has the URL and the listener waits for the callback.
-    public var isWaitingForApproval: Bool { isRunning && authorizationURL != nil }
+    /// The browser has the URL and the listener still waits for the callback (once the
+    /// `callback` step has finished, the flow is exchanging the code, not waiting on a person).
+    public var isWaitingForApproval: Bool {
+        isRunning && authorizationURL != nil
+            && steps.first(where: { $0.name == "callback" })?.status.isFinished != true
+    }
 }
 
 extension Array where Element == FlowStep {
