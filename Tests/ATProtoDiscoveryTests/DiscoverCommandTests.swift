@@ -26,7 +26,7 @@ struct DiscoverCommandTests {
 
     private func run(_ arguments: [String]) async throws -> Output {
         let process = Process()
-        process.executableURL = try #require(BuiltBinary.url)
+        process.executableURL = BuiltBinary.url
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["ATPROTO_OAUTH_HOME"] = FileManager.default.temporaryDirectory.appending(path: "discover-cli").path

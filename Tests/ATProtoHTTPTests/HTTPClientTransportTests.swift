@@ -79,7 +79,7 @@ struct HTTPClientTransportTests {
             await server.appendRoute("GET /start") { _ in
                 FlyingFox.HTTPResponse(
                     statusCode: .found,
-                    headers: [HTTPHeader("Location"): "/elsewhere?code=secret-code"])
+                    headers: HTTPHeaders([HTTPHeader("Location"): "/elsewhere?code=secret-code"]))
             }
             await server.appendRoute("GET /elsewhere") { _ in
                 followed.hit()

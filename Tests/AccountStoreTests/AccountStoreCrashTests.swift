@@ -98,7 +98,7 @@ struct AccountStoreCrashTests {
                 }
                 try store.setDefault(counter.isMultiple(of: 3) ? session.did : nil)
             }
-            if counter == sessions.count { FileManager.default.createFile(atPath: ready.path, contents: nil) }
+            if counter == sessions.count { _ = FileManager.default.createFile(atPath: ready.path, contents: nil) }
         }
     }
 }

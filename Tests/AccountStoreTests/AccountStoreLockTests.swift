@@ -180,7 +180,7 @@ struct AccountStoreLockTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         process.arguments = ["-n", file.path, "true"]
-        return await try start(process).value
+        return try await start(process).value
     }
 
     /// Starts `process`; the task ends with its exit status. Waiting never blocks a thread of
