@@ -3,7 +3,7 @@
 ///
 /// Only syntax is checked here; which methods can be resolved is a separate question
 /// (`isSupportedForResolution`), because a token's `sub` may legitimately carry any DID.
-public struct DID: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct DID: StringIdentifier, Hashable, Sendable {
     /// The DID exactly as given (DIDs are case-sensitive).
     public let rawValue: String
 
@@ -30,18 +30,6 @@ public struct DID: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var isPLC: Bool { method == "plc" }
     public var isWeb: Bool { method == "web" }
-
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        try self.init(container.decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     /// The reason `string` is not DID syntax, or `nil` when it is.
     static func syntaxProblem(_ string: String) -> String? {

@@ -3,7 +3,7 @@
 /// Syntax follows the atproto handle spec and the interop vectors: ASCII only, at most 253
 /// characters, at least two dot-separated labels of 1–63 letters/digits/hyphens that do not
 /// start or end with a hyphen, and a top-level label starting with a letter (R2).
-public struct Handle: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct Handle: StringIdentifier, Hashable, Sendable {
     /// The normalised (lower-case) handle.
     public let rawValue: String
 
@@ -38,18 +38,6 @@ public struct Handle: Hashable, Sendable, Codable, CustomStringConvertible {
                 .invalidHandle, rule: "R2", field: "handle",
                 "'\(rawValue)' uses the '.\(tld)' top-level domain, which never resolves")
         }
-    }
-
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        try self.init(container.decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 
     private var disallowedTLD: String? {

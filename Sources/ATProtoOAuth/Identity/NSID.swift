@@ -2,7 +2,7 @@
 /// NSID spec and interop vectors: a reversed domain authority plus a name segment.
 ///
 /// Used by granular scopes (R28) for collections, RPC methods and permission sets.
-public struct NSID: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct NSID: StringIdentifier, Hashable, Sendable {
     /// The NSID as given (the name segment is case-sensitive).
     public let rawValue: String
 
@@ -25,18 +25,6 @@ public struct NSID: Hashable, Sendable, Codable, CustomStringConvertible {
     public var name: String {
         guard let dot = rawValue.lastIndex(of: ".") else { return rawValue }
         return String(rawValue[rawValue.index(after: dot)...])
-    }
-
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        try self.init(container.decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 
     /// The reason `string` is not NSID syntax, or `nil` when it is.
