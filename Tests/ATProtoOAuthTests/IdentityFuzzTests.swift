@@ -3,19 +3,6 @@ import Testing
 
 @testable import ATProtoOAuth
 
-/// SplitMix64: a tiny deterministic generator so every fuzz run sees the same inputs and a
-/// failure reproduces exactly.
-struct IdentityFuzzGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Feeds random and mutated strings to every parser of this module: none may crash, and
 /// every accepted value must round-trip through its printed form (R2, R4, R1, R5, R6, R28).
 @Suite("Identity and scope fuzzing (R1, R2, R4–R6, R28)")
@@ -38,7 +25,7 @@ struct IdentityFuzzTests {
         "service":[{"id":"#atproto_pds","type":"AtprotoPersonalDataServer","serviceEndpoint":"https://pds.example.com"}]}
         """
 
-    static func mutate(_ input: String, using rng: inout IdentityFuzzGenerator) -> String {
+    static func mutate(_ input: String, using rng: inout SeededGenerator) -> String {
         var scalars = Array(input.unicodeScalars)
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             let scalar =
@@ -60,7 +47,7 @@ struct IdentityFuzzTests {
         return String(out)
     }
 
-    static func random(using rng: inout IdentityFuzzGenerator) -> String {
+    static func random(using rng: inout SeededGenerator) -> String {
         var out = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0...40, using: &rng) {
             out.append(alphabet.randomElement(using: &rng) ?? "a")
@@ -118,7 +105,7 @@ struct IdentityFuzzTests {
 
     @Test("No parser crashes on 12,000 random and mutated strings; accepted values round-trip")
     func strings() throws {
-        var rng = IdentityFuzzGenerator(state: 0x0A7B_0A07_2026)
+        var rng = SeededGenerator(state: 0x0A7B_0A07_2026)
         let seeds = try Self.loadSeeds()
         var acceptedCount = 0
         for iteration in 0..<12_000 {
@@ -136,7 +123,7 @@ struct IdentityFuzzTests {
 
     @Test("R4–R6: DIDDocument.decode survives 3,000 mutated documents; accepted ones re-encode")
     func documents() throws {
-        var rng = IdentityFuzzGenerator(state: 0xD1D_D0C)
+        var rng = SeededGenerator(state: 0xD1D_D0C)
         let expected = try DID("did:plc:7iza6de2dwap2sbkpav7c6c6")
         var acceptedCount = 0
         for _ in 0..<3_000 {

@@ -3,18 +3,6 @@ import Testing
 
 @testable import ATProtoOAuth
 
-/// A seeded generator so a failing fuzz case can be reproduced from the printed seed.
-struct JWSFuzzGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {  // SplitMix64
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("JWS parser fuzz (R22)")
 struct JWSFuzzTests {
     static let iterations = 12_000
@@ -24,7 +12,7 @@ struct JWSFuzzTests {
     @Test("R22: 12,000 random and mutated compact strings never crash and never verify when changed")
     func fuzz() throws {
         let seed = UInt64.random(in: .min ... .max)
-        var rng = JWSFuzzGenerator(state: seed)
+        var rng = SeededGenerator(state: seed)
         let key = DPoPKey.generate()
         let url = try #require(URL(string: "https://pds.example.com/xrpc/com.atproto.server.getSession?x=1"))
         var valid: [String] = []
@@ -55,12 +43,12 @@ struct JWSFuzzTests {
 
     // MARK: - Generators
 
-    static func randomSegment(_ rng: inout JWSFuzzGenerator) -> String {
+    static func randomSegment(_ rng: inout SeededGenerator) -> String {
         let length = Int.random(in: 0..<60, using: &rng)
         return String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
     }
 
-    static func randomJSON(_ rng: inout JWSFuzzGenerator, depth: Int = 0) -> String {
+    static func randomJSON(_ rng: inout SeededGenerator, depth: Int = 0) -> String {
         let choice = Int.random(in: 0..<(depth > 3 ? 5 : 8), using: &rng)
         switch choice {
         case 0: return "null"
@@ -80,7 +68,7 @@ struct JWSFuzzTests {
         }
     }
 
-    static func randomCompact(_ rng: inout JWSFuzzGenerator) -> String {
+    static func randomCompact(_ rng: inout SeededGenerator) -> String {
         let count = Int.random(in: 0..<5, using: &rng)
         return (0..<count).map { _ in
             switch Int.random(in: 0..<3, using: &rng) {
@@ -92,7 +80,7 @@ struct JWSFuzzTests {
         }.joined(separator: ".")
     }
 
-    static func mutate(_ proof: String, _ rng: inout JWSFuzzGenerator) -> String {
+    static func mutate(_ proof: String, _ rng: inout SeededGenerator) -> String {
         var segments = proof.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         switch Int.random(in: 0..<8, using: &rng) {
         case 0, 1:  // flip one or a few characters anywhere

@@ -3,18 +3,6 @@ import Testing
 
 @testable import ATProtoOAuth
 
-/// SplitMix64: a tiny seeded generator so a failing fuzz case can be replayed.
-struct FuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Metadata fuzzing: hostile JSON never crashes a decoder")
 struct MetadataFuzzTests {
     static let fixtureNames = [
@@ -33,7 +21,7 @@ struct MetadataFuzzTests {
         return seeds
     }
 
-    static func randomString(_ rng: inout FuzzRandom) -> String {
+    static func randomString(_ rng: inout SeededGenerator) -> String {
         let pool = [
             "", "atproto", "https://bsky.social", "http://127.0.0.1", "did:plc:ewvi7nxzyoun6zhxrhs64oiz", "DPoP",
             "none",
@@ -46,7 +34,7 @@ struct MetadataFuzzTests {
                 (0..<count).compactMap { _ in Unicode.Scalar(UInt32.random(in: 0...0x2FF, using: &rng)) }))
     }
 
-    static func randomValue(_ rng: inout FuzzRandom, depth: Int = 0) -> JSONValue {
+    static func randomValue(_ rng: inout SeededGenerator, depth: Int = 0) -> JSONValue {
         switch Int.random(in: 0...(depth > 2 ? 3 : 5), using: &rng) {
         case 0: return .null
         case 1: return .bool(Bool.random(using: &rng))
@@ -64,7 +52,7 @@ struct MetadataFuzzTests {
 
     /// One mutated document: structured (drop keys, change types, nest) or byte-level
     /// (truncate, flip, splice random bytes), or wholly random.
-    static func mutate(_ seed: Data, _ rng: inout FuzzRandom) -> Data {
+    static func mutate(_ seed: Data, _ rng: inout SeededGenerator) -> Data {
         switch Int.random(in: 0...5, using: &rng) {
         case 0, 1:
             guard case .object(var object)? = try? JSONDecoder().decode(JSONValue.self, from: seed) else { return seed }
@@ -139,7 +127,7 @@ struct MetadataFuzzTests {
     @Test("≥10,000 mutated and random documents: no crash, only ATProtoOAuthError")
     func fuzz() throws {
         let seeds = try Self.seeds()
-        var rng = FuzzRandom(state: 0xA7_0A07)
+        var rng = SeededGenerator(state: 0xA7_0A07)
         var other = 0
         var decodedSomething = 0
         for iteration in 0..<10_500 {
