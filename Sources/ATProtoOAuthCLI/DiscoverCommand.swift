@@ -86,10 +86,14 @@ final class StepPrinter: @unchecked Sendable {
     private var announced: Set<String> = []
     private let enabled: Bool
     private let verbose: Bool
+    private let output: FileHandle
 
-    init(enabled: Bool, verbose: Bool) {
+    /// - Parameter output: stdout for `discover` (the steps are its result); stderr for `login`,
+    ///   whose stdout carries the account.
+    init(enabled: Bool, verbose: Bool, output: FileHandle = .standardOutput) {
         self.enabled = enabled
         self.verbose = verbose
+        self.output = output
     }
 
     func show(_ step: FlowStep) {
@@ -101,13 +105,13 @@ final class StepPrinter: @unchecked Sendable {
             guard step.status.isFinished else { return }
             if let count = printed[step.name] {
                 if verbose {
-                    for line in step.subresults.dropFirst(count) { Self.write("    \(line)") }
+                    for line in step.subresults.dropFirst(count) { write("    \(line)") }
                 }
                 printed[step.name] = step.subresults.count
                 return
             }
-            Self.write(Self.line(step))
-            for line in step.subresults { Self.write("    \(line)") }
+            write(Self.line(step))
+            for line in step.subresults { write("    \(line)") }
             printed[step.name] = step.subresults.count
         }
     }
@@ -124,8 +128,8 @@ final class StepPrinter: @unchecked Sendable {
         return "\(mark) \(name) \(ms.leftPadded(to: 7))  \(step.detail)"
     }
 
-    private static func write(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    private func write(_ line: String) {
+        output.write(Data((line + "\n").utf8))
     }
 }
 

@@ -44,6 +44,7 @@ struct LoginCommand: AsyncParsableCommand {
                 client: try options.loginClient(), scope: options.scope, port: port,
                 callbackTimeout: .seconds(callbackTimeout), allowHTTPLoopback: options.allowHTTPLoopback,
                 openBrowser: noBrowser ? LoginConfiguration.noBrowser : LoginConfiguration.systemBrowser)
+            let steps = StepPrinter(enabled: true, verbose: options.verbose, output: .standardError)
             try await CommandRuntime.with(options) { runtime in
                 let flow = LoginFlow(
                     transport: runtime.transport, discovery: runtime.discovery, configuration: configuration)
@@ -57,8 +58,8 @@ struct LoginCommand: AsyncParsableCommand {
                     },
                     progress: { event in
                         switch event {
-                        case .step(let step) where step.status.isFinished:
-                            Terminal.info(Terminal.stepLine(step))
+                        case .step(let step):
+                            steps.show(step)
                         case .authorizationURL(let url):
                             Terminal.info("Open this URL to authorize:\n  \(url.absoluteString)")
                         case .listening(let url) where options.verbose:

@@ -25,20 +25,6 @@ enum Terminal {
         (ContinuousClock.now - start).wholeMilliseconds
     }
 
-    /// `✓ resolve-handle  12 ms  did:plc:…` — the line printed when a step finishes.
-    static func stepLine(_ step: FlowStep) -> String {
-        let mark =
-            switch step.status {
-            case .ok: "✓"
-            case .failed: "✗"
-            case .skipped: "–"
-            case .pending, .running: "…"
-            }
-        let ms = step.milliseconds.map { "\($0) ms" } ?? ""
-        let name = step.name.padding(toLength: 30, withPad: " ", startingAt: 0)
-        return "\(mark) \(name) \(ms.padding(toLength: 8, withPad: " ", startingAt: 0)) \(step.detail)"
-    }
-
     /// "in 4m 10s", "3h 2m ago": the relative half of every expiry shown.
     static func relative(_ date: Date, now: Date) -> String {
         let seconds = Int(date.timeIntervalSince(now).rounded())
