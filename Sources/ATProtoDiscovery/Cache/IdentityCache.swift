@@ -52,49 +52,41 @@ public actor IdentityCache {
             + issuers.values.filter { $0.expires > now }.count
     }
 
-    private func expiry(_ now: Date) -> Date {
-        now.addingTimeInterval(lifetime.timeInterval)
-    }
-
     func did(forHandle handle: Handle, scope: String, now: Date) -> DID? {
-        let key = scope + "|" + handle.rawValue
-        guard let entry = handles[key] else { return nil }
-        guard entry.expires > now else {
-            handles[key] = nil
-            return nil
-        }
-        return entry.value
+        Self.live(&handles, scope + "|" + handle.rawValue, now: now)
     }
 
     func store(_ did: DID, forHandle handle: Handle, scope: String, now: Date) {
-        handles[scope + "|" + handle.rawValue] = Entry(value: did, expires: expiry(now))
+        handles[scope + "|" + handle.rawValue] = entry(did, now: now)
     }
 
     func document(for did: DID, scope: String, now: Date) -> CachedDocument? {
-        let key = scope + "|" + did.rawValue
-        guard let entry = documents[key] else { return nil }
-        guard entry.expires > now else {
-            documents[key] = nil
-            return nil
-        }
-        return entry.value
+        Self.live(&documents, scope + "|" + did.rawValue, now: now)
     }
 
     func store(_ document: CachedDocument, for did: DID, scope: String, now: Date) {
-        documents[scope + "|" + did.rawValue] = Entry(value: document, expires: expiry(now))
+        documents[scope + "|" + did.rawValue] = entry(document, now: now)
     }
 
     func servers(for did: DID, scope: String, now: Date) -> (pds: URL, issuer: URL)? {
-        let key = scope + "|" + did.rawValue
-        guard let entry = issuers[key] else { return nil }
-        guard entry.expires > now else {
-            issuers[key] = nil
-            return nil
-        }
-        return entry.value
+        Self.live(&issuers, scope + "|" + did.rawValue, now: now)
     }
 
     func store(pds: URL, issuer: URL, for did: DID, scope: String, now: Date) {
-        issuers[scope + "|" + did.rawValue] = Entry(value: (pds, issuer), expires: expiry(now))
+        issuers[scope + "|" + did.rawValue] = entry((pds, issuer), now: now)
+    }
+
+    private func entry<Value>(_ value: Value, now: Date) -> Entry<Value> {
+        Entry(value: value, expires: now.addingTimeInterval(lifetime.timeInterval))
+    }
+
+    /// The entry's value while it is live; an expired entry is dropped on the way.
+    private static func live<Value>(_ entries: inout [String: Entry<Value>], _ key: String, now: Date) -> Value? {
+        guard let entry = entries[key] else { return nil }
+        guard entry.expires > now else {
+            entries[key] = nil
+            return nil
+        }
+        return entry.value
     }
 }

@@ -27,15 +27,9 @@ extension Discovery {
         }
         let responseChecks = ProtectedResourceMetadata.responseChecks(response)
         try Self.require(responseChecks, .badResponse, step: step, target: target)
-        let json: JSONValue
-        let metadata: ProtectedResourceMetadata
-        do {
-            json = try JSONValue.parse(response.body, source: "protected resource metadata")
-            metadata = try ProtectedResourceMetadata.decode(response.body)
-        } catch let error as ATProtoOAuthError {
-            throw DiscoveryError(
-                .invalidDocument, step: step, target: target, rule: "R8", field: error.field, error.reason)
-        }
+        let (json, metadata) = try Self.parseDocument(
+            response.body, source: "protected resource metadata", rule: "R8", step: step, target: target,
+            ProtectedResourceMetadata.decode)
         let checks = metadata.checks(pds: pds, allowHTTPLoopback: configuration.allowHTTPLoopback)
         try Self.require(checks, .profileViolation, step: step, target: target)
         let issuer: URL
@@ -62,15 +56,9 @@ extension Discovery {
         let response = try await get(url, accept: "application/json", step: step)
         let responseChecks = AuthorizationServerMetadata.responseChecks(response)
         try Self.require(responseChecks, .badResponse, step: step, target: target)
-        let json: JSONValue
-        let metadata: AuthorizationServerMetadata
-        do {
-            json = try JSONValue.parse(response.body, source: "authorization server metadata")
-            metadata = try AuthorizationServerMetadata.decode(response.body)
-        } catch let error as ATProtoOAuthError {
-            throw DiscoveryError(
-                .invalidDocument, step: step, target: target, rule: "R9", field: error.field, error.reason)
-        }
+        let (json, metadata) = try Self.parseDocument(
+            response.body, source: "authorization server metadata", rule: "R9", step: step, target: target,
+            AuthorizationServerMetadata.decode)
         recorder.finish(step, .ok, detail: "issuer \(metadata.issuer)", document: json)
 
         let checksStep = DiscoveryStepName.profileChecks
@@ -108,5 +96,19 @@ extension Discovery {
         var base = origin.originString ?? origin.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
         return URL(string: "\(base)/.well-known/\(name)") ?? origin.appending(path: ".well-known/\(name)")
+    }
+
+    /// A metadata document both ways: the raw JSON the inspector shows, and the typed value the
+    /// checks read. A decoding failure names the field and the rule.
+    static func parseDocument<Document>(
+        _ body: Data, source: String, rule: String, step: DiscoveryStepName, target: String,
+        _ decode: (Data) throws -> Document
+    ) throws -> (JSONValue, Document) {
+        do {
+            return (try JSONValue.parse(body, source: source), try decode(body))
+        } catch let error as ATProtoOAuthError {
+            throw DiscoveryError(
+                .invalidDocument, step: step, target: target, rule: rule, field: error.field, error.reason)
+        }
     }
 }
