@@ -97,9 +97,7 @@ enum LoginBench {
             let (session, elapsed, count) = try await counting(context.network) {
                 try await flow.run(
                     input,
-                    save: { session in
-                        try await store.withLock(session.did, timeout: .seconds(30)) { try store.save(session) }
-                    },
+                    save: { session in try await store.replace(session, timeout: .seconds(30)) },
                     progress: { event in
                         if case .step(let step) = event { steps.record(step) }
                     })

@@ -25,7 +25,8 @@ struct LoginClient: Sendable {
             response = try await transport.send(
                 HTTPRequest(method: "GET", url: url, headers: [("Accept", "application/json")]))
         } catch {
-            throw LoginError(.clientMetadata, "cannot fetch client metadata \(url.absoluteString): \(error)")
+            throw LoginError(
+                .clientMetadata, "cannot fetch client metadata \(url.absoluteString): \(error)", underlying: error)
         }
         let metadata: ClientMetadata
         do {
@@ -34,7 +35,7 @@ struct LoginClient: Sendable {
                 clientID: url, fetchedResponse: response, requestedScope: scope, allowHTTPLoopback: allowHTTPLoopback
             ).requireAllPass(field: "client_id")
         } catch {
-            throw LoginError(.clientMetadata, "\(url.absoluteString): \(error)")
+            throw LoginError(.clientMetadata, "\(url.absoluteString): \(error)", underlying: error)
         }
         guard
             let redirect = (metadata.redirectURIs ?? []).compactMap(URL.init(string:)).first(where: {

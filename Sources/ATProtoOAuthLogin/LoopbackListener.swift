@@ -5,14 +5,28 @@ import Foundation
 
 /// The loopback redirect listener of a native client (RFC 8252 §7.3, R12).
 ///
-/// Binds 127.0.0.1 (never `localhost`, whose resolution the user's machine controls), serves
+/// Binds 127.0.0.1 (never `localhost`, whose resolution the user's machine controls), delivers
 /// exactly one `GET /callback`, answers every other path with 404 without ending the wait
 /// (browsers ask for `/favicon.ico`), and shows the browser a short page saying whether the
-/// login worked. The callback is judged by a closure the login flow supplies, so the page
-/// tells the truth (a wrong `state` shows a failure page, not "you may close this window").
+/// login worked. Each callback is judged by a closure the login flow supplies, so the page
+/// tells the truth, and so that only this login's callback ends the wait (R18): any process
+/// on the machine can reach a loopback port, and a stray or forged `/callback` without the
+/// login's `state` is answered 400 and dropped while the listener keeps waiting.
 public actor LoopbackListener {
     /// What the browser delivered: the callback's query items, in order.
     public typealias Callback = [(String, String)]
+
+    /// What the judge makes of one `/callback` request.
+    public enum Verdict: Sendable, Hashable {
+        /// This login's callback, and good: a 200 page; delivered, the wait ends.
+        case accept
+        /// This login's callback, refused for this reason (R18): a 400 page; delivered all the
+        /// same, because its `state` is now spent, and the wait ends.
+        case refuse(String)
+        /// Not this login's callback (no or another `state`), for this reason: a 400 page; not
+        /// delivered, the wait goes on.
+        case ignore(String)
+    }
 
     private let requestedPort: UInt16
     private let path: String
@@ -28,9 +42,10 @@ public actor LoopbackListener {
 
     /// Starts listening and returns the exact redirect URI, e.g. `http://127.0.0.1:53172/callback`.
     ///
-    /// - Parameter judge: decides what the browser page says: `nil` for success, or the
-    ///   reason the callback was refused.
-    public func start(judge: @escaping @Sendable (Callback) -> String?) async throws -> URL {
+    /// - Parameter judge: decides whether a callback ends the wait and what the browser page
+    ///   says. It is called once per request until one is delivered; requests after that are
+    ///   answered 400 without asking it (one callback only: `state` is single-use, R18).
+    public func start(judge: @escaping @Sendable (Callback) -> Verdict) async throws -> URL {
         let address: sockaddr_in
         do {
             address = try .inet(ip4: "127.0.0.1", port: requestedPort)
@@ -41,9 +56,8 @@ public actor LoopbackListener {
         let expectedPath = path
         await server.appendRoute(HTTPRoute(method: .GET, path: expectedPath)) { [weak self] request in
             let query = FormEncoding.decode(request.target.query(percentEncoded: true))
-            let refusal = judge(query)
-            await self?.deliver(query)
-            return Self.page(refusal: refusal)
+            guard let self else { return Self.page(.ignore("the login has ended")) }
+            return Self.page(await self.receive(query, judge: judge))
         }
         let task = Task { try await server.run() }
         do {
@@ -97,11 +111,18 @@ public actor LoopbackListener {
         fail(LoginError(.cancelled, "the listener was closed"))
     }
 
-    private func deliver(_ callback: Callback) {
-        guard delivered == nil else { return }  // one callback only (R18: state is single-use)
+    /// Judges and, unless ignored, delivers one request, atomically: two requests racing each
+    /// other cannot both be delivered.
+    private func receive(_ callback: Callback, judge: @Sendable (Callback) -> Verdict) -> Verdict {
+        guard delivered == nil else {
+            return .ignore("this login already received its callback, and its state is single-use (R18)")
+        }
+        let verdict = judge(callback)
+        if case .ignore = verdict { return verdict }
         delivered = callback
         waiter?.resume(returning: callback)
         waiter = nil
+        return verdict
     }
 
     private func fail(_ error: any Error) {
@@ -116,17 +137,28 @@ public actor LoopbackListener {
         }
     }
 
-    private static func page(refusal: String?) -> FlyingFox.HTTPResponse {
-        let title = refusal == nil ? "Logged in" : "Login failed"
-        let message =
-            refusal.map { "The login was refused: \(htmlEscaped($0)). Return to the terminal for details." }
-            ?? "atproto-oauth received the authorization. You can close this window and return to the terminal."
+    private static func page(_ verdict: Verdict) -> FlyingFox.HTTPResponse {
+        let title: String
+        let message: String
+        switch verdict {
+        case .accept:
+            title = "Logged in"
+            message =
+                "atproto-oauth received the authorization. You can close this window and return to the terminal."
+        case .refuse(let reason):
+            title = "Login failed"
+            message = "The login was refused: \(htmlEscaped(reason)). Return to the terminal for details."
+        case .ignore(let reason):
+            title = "Request ignored"
+            message =
+                "This request was ignored: \(htmlEscaped(reason)). A login in progress keeps waiting for its own callback."
+        }
         let html = """
             <!doctype html><html><head><meta charset="utf-8"><title>\(title)</title></head>
             <body style="font-family: sans-serif; margin: 3em;"><h1>\(title)</h1><p>\(message)</p></body></html>
             """
         return FlyingFox.HTTPResponse(
-            statusCode: refusal == nil ? .ok : .badRequest,
+            statusCode: verdict == .accept ? .ok : .badRequest,
             headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
             body: Data(html.utf8))
     }

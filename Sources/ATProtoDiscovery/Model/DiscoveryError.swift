@@ -57,10 +57,13 @@ public struct DiscoveryError: Error, Hashable, Sendable, CustomStringConvertible
     public let field: String?
     /// Why, in words a person can act on.
     public let reason: String
+    /// The typed error behind this one, when there was one: the transport's or resolver's
+    /// own error, or the core `ATProtoOAuthError`. Not compared by `==` or hashed.
+    public let underlying: (any Error)?
 
     public init(
         _ code: Code, step: DiscoveryStepName, target: String? = nil, rule: String? = nil, field: String? = nil,
-        _ reason: String
+        _ reason: String, underlying: (any Error)? = nil
     ) {
         self.code = code
         self.step = step
@@ -68,6 +71,21 @@ public struct DiscoveryError: Error, Hashable, Sendable, CustomStringConvertible
         self.rule = rule
         self.field = field
         self.reason = reason
+        self.underlying = underlying
+    }
+
+    public static func == (lhs: DiscoveryError, rhs: DiscoveryError) -> Bool {
+        lhs.code == rhs.code && lhs.step == rhs.step && lhs.target == rhs.target && lhs.rule == rhs.rule
+            && lhs.field == rhs.field && lhs.reason == rhs.reason
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(step)
+        hasher.combine(target)
+        hasher.combine(rule)
+        hasher.combine(field)
+        hasher.combine(reason)
     }
 
     /// `resource-metadata failed (R8) https://pds.example/.well-known/…: authorization_servers: …`
@@ -95,7 +113,8 @@ extension DiscoveryError {
     static func core(
         _ error: ATProtoOAuthError, _ code: Code, step: DiscoveryStepName, target: String?
     ) -> DiscoveryError {
-        DiscoveryError(code, step: step, target: target, rule: error.rule, field: error.field, error.reason)
+        DiscoveryError(
+            code, step: step, target: target, rule: error.rule, field: error.field, error.reason, underlying: error)
     }
 
     /// Wraps whatever the transport or resolver threw. Transport errors name their rule in
@@ -106,7 +125,7 @@ extension DiscoveryError {
             return core(error, .transport, step: step, target: target)
         }
         if error is CancellationError {
-            return DiscoveryError(.cancelled, step: step, target: target, "discovery was cancelled")
+            return DiscoveryError(.cancelled, step: step, target: target, "discovery was cancelled", underlying: error)
         }
         var text = String(describing: error)
         var rule: String?
@@ -123,6 +142,6 @@ extension DiscoveryError {
         {
             text = String(text[colon.upperBound...])
         }
-        return DiscoveryError(.transport, step: step, target: target, rule: rule, text)
+        return DiscoveryError(.transport, step: step, target: target, rule: rule, text, underlying: error)
     }
 }

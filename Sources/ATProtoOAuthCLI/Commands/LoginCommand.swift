@@ -10,8 +10,8 @@ struct LoginCommand: AsyncParsableCommand {
         discussion: """
             The authorization URL is always printed to stderr. It is opened with $BROWSER (split like a \
             shell command, the URL appended) or xdg-open; --no-browser only prints it. A login for an \
-            account already stored replaces its session only once the new one is verified. The account \
-            becomes the default.
+            account already stored replaces its session only once the new one is verified, and the grant \
+            of the session it replaced is then revoked. The account becomes the default.
 
             \(ExitCodes.helpText)
             """)
@@ -51,10 +51,9 @@ struct LoginCommand: AsyncParsableCommand {
                 let session = try await flow.run(
                     loginInput,
                     save: { session in
-                        try await runtime.store.withLock(session.did, timeout: .seconds(30)) {
-                            try runtime.store.save(session)
-                        }
+                        let previous = try await runtime.store.replace(session, timeout: .seconds(30))
                         try runtime.store.setDefault(session.did)
+                        return previous
                     },
                     progress: { event in
                         switch event {

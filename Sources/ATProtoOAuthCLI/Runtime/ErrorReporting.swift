@@ -29,12 +29,21 @@ enum ErrorReporting {
         }
     }
 
+    /// The exit code for a failure, decided by its typed cause, never by its text: a login
+    /// failure whose cause is the network (the transport's error, e.g. a refused connection or a
+    /// time-out during the token request) is 7 like any other network failure, a discovery
+    /// failure is 3, a store failure 6; a login refused or failing its checks is 4.
     static func exitCode(for error: any Error) -> ExitCode {
         switch error {
         case is DiscoveryError:
             return ExitCodes.discoveryFailed
         case let error as LoginError:
-            return error.code == .discovery ? ExitCodes.discoveryFailed : ExitCodes.loginFailed
+            if error.code == .discovery { return ExitCodes.discoveryFailed }
+            switch error.rootCause {
+            case let cause? where isNetworkFailure(cause): return ExitCodes.networkError
+            case is AccountStoreError: return ExitCodes.storeError
+            default: return ExitCodes.loginFailed
+            }
         case is AccountStoreError:
             return ExitCodes.storeError
         case is ATProtoHTTPError:
@@ -49,6 +58,21 @@ enum ErrorReporting {
             return ExitCodes.networkError
         default:
             return ExitCodes.attention
+        }
+    }
+
+    /// The request never got an answer: the transport's own error, or one wrapped by the core
+    /// or by discovery (whose `.transport` errors keep the transport's as their cause).
+    static func isNetworkFailure(_ error: any Error) -> Bool {
+        switch error {
+        case is ATProtoHTTPError:
+            return true
+        case let error as ATProtoOAuthError:
+            return error.code == .transport
+        case let error as DiscoveryError:
+            return error.code == .transport && error.underlying.map(isNetworkFailure) ?? true
+        default:
+            return false
         }
     }
 }

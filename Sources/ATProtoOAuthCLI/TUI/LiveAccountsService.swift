@@ -64,8 +64,9 @@ struct LiveAccountsService: AccountsService {
                 let session = try await flow.run(
                     loginInput,
                     save: { session in
-                        try await store.withLock(session.did, timeout: .seconds(30)) { try store.save(session) }
+                        let previous = try await store.replace(session, timeout: .seconds(30))
                         try store.setDefault(session.did)
+                        return previous
                     },
                     progress: { event in
                         switch event {
