@@ -6,13 +6,18 @@ import Foundation
 /// the XRPC handle resolver.
 extension DevState {
     /// `GET /<did>` on the PLC directory.
+    ///
+    /// alice and carol get the plain shape the real PLC directory serves. bob's document
+    /// always uses W3C DID Core's other legal shapes (see `didCoreVariantDocument`), so every
+    /// end-to-end login of bob.test proves the client's tolerance (R5, R6).
     func plcDocument(_ request: DevRequest) -> DevResponse {
         guard request.method == "GET" else { return .xrpcError(405, "MethodNotAllowed", "PLC directory is GET only") }
         let did = String(request.path.dropFirst()).removingPercentEncoding ?? ""
         guard let account = DevAccount.seeded.first(where: { $0.did == did }) else {
             return .json(404, ["message": .string("DID not registered: \(did)")])
         }
-        let pds = topology.origin(account.pds)
+        let pds = topology.origin(pdsPart(of: account))
+        if account.handle == "bob.test" { return .json(200, Self.didCoreVariantDocument(account, pds: pds)) }
         return .json(
             200,
             [
@@ -31,6 +36,64 @@ extension DevState {
                     ])
                 ]),
             ])
+    }
+
+    /// A DID document valid under W3C DID Core but unlike what the PLC directory serves, so
+    /// a client that only understands the common shape fails on it:
+    /// - `alsoKnownAs` starts with an https URL; the handle is the first `at://` entry (R5);
+    /// - unknown top-level members (`controller`, `x-dev-note`) and a verification method of
+    ///   an unknown type;
+    /// - before the PDS: a labeler whose `serviceEndpoint` is a map, a service whose
+    ///   `type` is an array and whose endpoint is an array, and a service with the PDS id
+    ///   `#atproto_pds` but another type (to be skipped: the PDS must match id AND type, R6);
+    /// - the PDS itself under the full `<did>#atproto_pds` id with `type` as an array.
+    static func didCoreVariantDocument(_ account: DevAccount, pds: String) -> [String: JSONValue] {
+        [
+            "@context": .array([
+                .string("https://www.w3.org/ns/did/v1"),
+                .string("https://w3id.org/security/multikey/v1"),
+                .string("https://w3id.org/security/suites/secp256k1-2019/v1"),
+            ]),
+            "id": .string(account.did),
+            "controller": .string(account.did),
+            "x-dev-note": .object(["why": .string("DID Core variant shapes for tolerance tests")]),
+            "alsoKnownAs": .array([
+                .string("https://\(account.handle)/profile"),
+                .string("at://\(account.handle)"),
+            ]),
+            "verificationMethod": .array([
+                .object([
+                    "id": .string("\(account.did)#atproto"),
+                    "type": .string("DevUnknownVerificationKey2099"),
+                    "controller": .string(account.did),
+                    "publicKeyBase58": .string("H3C2AVvLMv6gmMNam3uVAjZpfkcJCwDwnZn6z3wXmqPV"),
+                ])
+            ]),
+            "service": .array([
+                .object([
+                    "id": .string("#atproto_labeler"),
+                    "type": .string("AtprotoLabeler"),
+                    "serviceEndpoint": .object(["uri": .string("https://labeler.invalid")]),
+                ]),
+                .object([
+                    "id": .string("#linked_domains"),
+                    "type": .array([.string("LinkedDomains"), .string("DevExtraService")]),
+                    "serviceEndpoint": .array([
+                        .string("https://bob.invalid"), .object(["origins": .string("https://bob.invalid")]),
+                    ]),
+                ]),
+                .object([
+                    "id": .string("#atproto_pds"),
+                    "type": .string("DevNotAPersonalDataServer"),
+                    "serviceEndpoint": .string("https://not-the-pds.invalid"),
+                ]),
+                .object([
+                    "id": .string("\(account.did)#atproto_pds"),
+                    "type": .array([.string("AtprotoPersonalDataServer")]),
+                    "serviceEndpoint": .string(pds),
+                ]),
+            ]),
+        ]
     }
 
     /// `/.well-known/oauth-protected-resource` (RFC 9728): one authorization server (R8).

@@ -21,7 +21,8 @@ extension Discovery {
     ) async throws -> T {
         let target = handle.rawValue
         do {
-            try handle.requireResolvable()
+            // R2 before any DNS or HTTP; `.test` (the dev network) only in development mode.
+            try handle.requireResolvable(development: configuration.allowHTTPLoopback)
         } catch let error as ATProtoOAuthError {
             throw DiscoveryError.core(error, .invalidInput, step: step, target: target)
         }
@@ -158,7 +159,7 @@ extension Discovery {
     }
 
     /// `https://<handle>/.well-known/atproto-did` (port 443 only, by construction): 2xx,
-    /// text/plain, one DID after trimming (R3).
+    /// any media type, a DID on the first line (R3).
     private func lookUpWellKnown(
         _ handle: Handle, step: DiscoveryStepName, _ recorder: StepRecorder, _ box: DNSAnswerBox
     ) async -> Result<DID, DiscoveryError> {
@@ -190,16 +191,15 @@ extension Discovery {
         return result
     }
 
+    /// The DID in a well-known answer (R3): any 2xx, whatever the media type (real hosts
+    /// send `application/octet-stream`, `text/plain; charset=…` and others, and the reference
+    /// client does not look); the first line, trimmed, must parse as a DID. The size cap
+    /// still applies, and an HTML page fails because its first line is not a DID.
     static func wellKnownDID(_ response: HTTPResponse, step: DiscoveryStepName, target: String) throws -> DID {
         guard (200..<300).contains(response.status) else {
             throw DiscoveryError(
                 response.status == 404 ? .notFound : .badResponse, step: step, target: target, rule: "R3",
                 field: "status", "HTTP \(response.status); expected 2xx")
-        }
-        if let mediaType = response.mediaType, mediaType != "text/plain" {
-            throw DiscoveryError(
-                .badResponse, step: step, target: target, rule: "R3", field: "content-type",
-                "media type \(mediaType); expected text/plain")
         }
         guard response.body.count <= wellKnownBodyLimit else {
             throw DiscoveryError(
@@ -210,10 +210,17 @@ extension Discovery {
             throw DiscoveryError(
                 .invalidDocument, step: step, target: target, rule: "R3", field: "body", "not UTF-8 text")
         }
+        let firstLine =
+            text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+            .first.map(String.init) ?? ""
+        let candidate = firstLine.trimmingCharacters(in: .whitespacesAndNewlines)
         do {
-            return try DID(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            return try DID(candidate)
         } catch let error as ATProtoOAuthError {
-            throw DiscoveryError(.invalidDocument, step: step, target: target, rule: "R3", field: "body", error.reason)
+            let media = response.mediaType.map { " (served as \($0))" } ?? ""
+            throw DiscoveryError(
+                .invalidDocument, step: step, target: target, rule: "R3", field: "body",
+                "the first line of the body\(media) is not a DID: \(error.reason)")
         }
     }
 

@@ -59,12 +59,20 @@ extension Discovery {
         let (json, metadata) = try Self.parseDocument(
             response.body, source: "authorization server metadata", rule: "R9", step: step, target: target,
             AuthorizationServerMetadata.decode)
+        // R29 (RFC 9728 §4): a server that lists what it protects must list this PDS.
+        var resourceChecks: [ProfileCheck] = []
+        if let resourceID = resource?.metadata.resource,
+            let check = metadata.protectedResourcesCheck(resource: resourceID)
+        {
+            try Self.require([check], .profileViolation, step: step, target: target)
+            resourceChecks.append(check)
+        }
         recorder.finish(step, .ok, detail: "issuer \(metadata.issuer)", document: json)
 
         let checksStep = DiscoveryStepName.profileChecks
         recorder.start(checksStep, target: issuer.absoluteString)
         let serverChecks = metadata.checks(issuer: issuer, allowHTTPLoopback: configuration.allowHTTPLoopback)
-        let checks = (resource?.checks ?? []) + responseChecks + serverChecks
+        let checks = (resource?.checks ?? []) + responseChecks + serverChecks + resourceChecks
         let failures = checks.failures
         if let first = failures.first {
             for failure in failures {

@@ -26,7 +26,9 @@ extension DID {
     ///
     /// did:web paths (`did:web:host:path`) are not allowed in atproto. A port (`%3A`) is only
     /// accepted for `localhost`/`127.0.0.1` when `allowLocalhostPort` is set (development),
-    /// and then plain http is used for that loopback host.
+    /// and then plain http is used for that loopback host. Hosts under a TLD that never
+    /// resolves are refused before any request (R2); `.test` only when `allowLocalhostPort`
+    /// (development mode) is set.
     public func webDocumentURL(allowLocalhostPort: Bool) throws -> URL {
         guard isWeb else {
             throw ATProtoOAuthError(.invalidDID, rule: "R4", field: "did", "'\(rawValue)' is not a did:web")
@@ -59,6 +61,13 @@ extension DID {
         if !isLoopback, let problem = Handle.syntaxProblem(host) {
             throw ATProtoOAuthError(
                 .invalidDID, rule: "R4", field: "did", "'\(rawValue)' does not name a valid hostname: \(problem)")
+        }
+        // The handle TLD rule covers did:web hosts too (R2): no request for a name that can
+        // never resolve; `localhost` itself only as the development loopback host.
+        if !(isLoopback && allowLocalhostPort),
+            let problem = Handle.disallowedTLDProblem(host: host, development: allowLocalhostPort)
+        {
+            throw ATProtoOAuthError(.invalidDID, rule: "R2", field: "did", "'\(rawValue)': '\(host)' \(problem)")
         }
         let scheme = isLoopback && allowLocalhostPort ? "http" : "https"
         let authority = port.map { "\(host):\($0)" } ?? host

@@ -7,9 +7,16 @@ public struct Handle: StringIdentifier, Hashable, Sendable {
     /// The normalised (lower-case) handle.
     public let rawValue: String
 
-    /// Top-level domains that never resolve on the public network, so a login with them
-    /// must fail early rather than leak DNS queries (R2).
-    public static let disallowedTLDs: Set<String> = ["local", "arpa", "onion", "internal"]
+    /// Top-level domains that never resolve on the public network (special-use names, RFC
+    /// 6761 and successors), so a login with them must fail before any DNS query or HTTP
+    /// request leaks the name (R2).
+    public static let disallowedTLDs: Set<String> = [
+        "alt", "arpa", "example", "internal", "invalid", "local", "localhost", "onion",
+    ]
+
+    /// Top-level domains allowed only in development mode: the dev network's accounts are
+    /// `alice.test`, `bob.test`, … (R2).
+    public static let developmentTLDs: Set<String> = ["test"]
 
     /// The placeholder the network shows when a handle fails verification (R2, R5).
     public static let invalidPlaceholder = "handle.invalid"
@@ -23,26 +30,40 @@ public struct Handle: StringIdentifier, Hashable, Sendable {
         rawValue = string.lowercased()
     }
 
-    /// `false` for the TLDs R2 lists and for exactly `handle.invalid`.
-    public var isResolvable: Bool { disallowedTLD == nil && rawValue != Handle.invalidPlaceholder }
+    /// `false` for the TLDs R2 lists (including `.test`, which only development mode allows)
+    /// and for `handle.invalid`.
+    public var isResolvable: Bool { isResolvable(development: false) }
+
+    /// `false` for the TLDs R2 lists and `handle.invalid`; `.test` passes only when
+    /// `development` is set.
+    public func isResolvable(development: Bool) -> Bool {
+        (try? requireResolvable(development: development)) != nil
+    }
 
     /// Throws `.invalidHandle` (R2) naming the disallowed TLD when the handle cannot resolve.
-    public func requireResolvable() throws {
+    /// Call it before any DNS or HTTP look-up; `development` admits `.test` (the dev network).
+    public func requireResolvable(development: Bool = false) throws {
         if rawValue == Handle.invalidPlaceholder {
             throw ATProtoOAuthError(
                 .invalidHandle, rule: "R2", field: "handle",
                 "'handle.invalid' marks an unverified handle and never resolves")
         }
-        if let tld = disallowedTLD {
-            throw ATProtoOAuthError(
-                .invalidHandle, rule: "R2", field: "handle",
-                "'\(rawValue)' uses the '.\(tld)' top-level domain, which never resolves")
+        if let problem = Handle.disallowedTLDProblem(host: rawValue, development: development) {
+            throw ATProtoOAuthError(.invalidHandle, rule: "R2", field: "handle", "'\(rawValue)' \(problem)")
         }
     }
 
-    private var disallowedTLD: String? {
-        guard let tld = rawValue.split(separator: ".").last.map(String.init) else { return nil }
-        return Handle.disallowedTLDs.contains(tld) ? tld : nil
+    /// Why `host` (a handle or a did:web host name) must not be looked up, or `nil` when it
+    /// may: its last label is a disallowed TLD, or `.test` outside development mode (R2).
+    static func disallowedTLDProblem(host: String, development: Bool) -> String? {
+        guard let tld = host.lowercased().split(separator: ".").last.map(String.init) else { return nil }
+        if disallowedTLDs.contains(tld) {
+            return "uses the '.\(tld)' top-level domain, which never resolves"
+        }
+        if developmentTLDs.contains(tld) && !development {
+            return "uses the '.\(tld)' top-level domain, which is only allowed in development mode"
+        }
+        return nil
     }
 
     /// The reason `string` is not handle syntax, or `nil` when it is.

@@ -86,4 +86,32 @@ extension AuthorizationServerMetadata {
             "\(flag(clientIDMetadataDocumentSupported)); must be true")
         return result
     }
+
+    /// R29 (RFC 9728 §4), named `protected_resources`: when the server lists the resources it
+    /// protects, the PDS's `resource` must be among them, or this server does not vouch for
+    /// the PDS. `nil` when the member is absent (most servers omit it; nothing to check).
+    ///
+    /// Entries are compared as the reference client compares them, plus tolerance for a
+    /// trailing slash and letter case in scheme and host (`https://PDS.example/` names the
+    /// same origin as `https://pds.example`).
+    public func protectedResourcesCheck(resource: String) -> ProfileCheck? {
+        guard let listed = protectedResources else { return nil }
+        let wanted = Self.comparableResource(resource)
+        let ok = listed.contains { Self.comparableResource($0) == wanted }
+        let shown = "[" + listed.joined(separator: ", ") + "]"
+        return ProfileCheck(
+            rule: "R29", name: "protected_resources", ok: ok,
+            detail: ok
+                ? "\(shown) includes the PDS resource \(resource)"
+                : "\(shown) does not include the PDS resource \(resource); this server does not protect it")
+    }
+
+    /// A resource identifier reduced for comparison: bare origins to their normalised origin
+    /// string, anything else without trailing slashes.
+    static func comparableResource(_ value: String) -> String {
+        if let url = URL(string: value), url.isBareOrigin, let origin = url.originString { return origin }
+        var trimmed = value
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return trimmed
+    }
 }

@@ -20,6 +20,9 @@ public struct AuthorizationServerMetadata: Codable, Hashable, Sendable {
     public let dpopSigningAlgValuesSupported: [String]?
     public let requireRequestURIRegistration: Bool?
     public let clientIDMetadataDocumentSupported: Bool?
+    /// RFC 9728 §4: the resources this server protects. When listed, it must include the
+    /// PDS's `resource` (R29).
+    public let protectedResources: [String]?
 
     enum CodingKeys: String, CodingKey {
         case issuer
@@ -39,6 +42,7 @@ public struct AuthorizationServerMetadata: Codable, Hashable, Sendable {
         case dpopSigningAlgValuesSupported = "dpop_signing_alg_values_supported"
         case requireRequestURIRegistration = "require_request_uri_registration"
         case clientIDMetadataDocumentSupported = "client_id_metadata_document_supported"
+        case protectedResources = "protected_resources"
     }
 
     public init(
@@ -50,7 +54,7 @@ public struct AuthorizationServerMetadata: Codable, Hashable, Sendable {
         tokenEndpointAuthSigningAlgValuesSupported: [String]? = nil, scopesSupported: [String]? = nil,
         authorizationResponseIssParameterSupported: Bool? = nil, requirePushedAuthorizationRequests: Bool? = nil,
         dpopSigningAlgValuesSupported: [String]? = nil, requireRequestURIRegistration: Bool? = nil,
-        clientIDMetadataDocumentSupported: Bool? = nil
+        clientIDMetadataDocumentSupported: Bool? = nil, protectedResources: [String]? = nil
     ) {
         self.issuer = issuer
         self.authorizationEndpoint = authorizationEndpoint
@@ -69,6 +73,7 @@ public struct AuthorizationServerMetadata: Codable, Hashable, Sendable {
         self.dpopSigningAlgValuesSupported = dpopSigningAlgValuesSupported
         self.requireRequestURIRegistration = requireRequestURIRegistration
         self.clientIDMetadataDocumentSupported = clientIDMetadataDocumentSupported
+        self.protectedResources = protectedResources
     }
 
     /// Decodes the document; errors are `.invalidMetadata`, rule R9, naming the field.
