@@ -20,10 +20,12 @@ struct AuthorizeTests {
 
     @Test("R14: an expired request_uri is a 400 error page")
     func expiredRequestURI() async throws {
-        try await DevHarness.with(.init(autoApprove: true, requestURILifetime: .seconds(1))) { harness in
+        let clock = DevClock.manual()
+        try await DevHarness.with(.init(autoApprove: true, requestURILifetime: .seconds(10), clock: clock)) {
+            harness in
             let (requestURI, _) = try await harness.pushed(
                 harness.parRequest(), issuer: harness.entryway, key: .generate())
-            try await Task.sleep(for: .milliseconds(1200))
+            clock.advance(by: .seconds(11))
             let response = try await RawHTTP.send(
                 "GET", harness.authorizeURL(issuer: harness.entryway, requestURI: requestURI))
             #expect(response.status == 400)

@@ -70,9 +70,11 @@ struct ResourceTests {
 
     @Test("R25: an expired access token → 401 invalid_token")
     func expired() async throws {
-        try await DevHarness.with(.init(autoApprove: true, accessTokenLifetime: .seconds(1))) { harness in
+        let clock = DevClock.manual()
+        try await DevHarness.with(.init(autoApprove: true, accessTokenLifetime: .seconds(10), clock: clock)) {
+            harness in
             let login = try await harness.login()
-            try await Task.sleep(for: .milliseconds(1300))
+            clock.advance(by: .seconds(11))
             let response = try await harness.getSession(
                 pds: harness.entrywayPDS, token: login.tokens.accessToken, key: login.key)
             #expect(response.status == 401)

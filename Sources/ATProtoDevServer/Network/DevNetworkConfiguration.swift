@@ -8,7 +8,7 @@ import Foundation
 /// works there; tests shorten them to exercise expiry.
 public struct DevNetworkConfiguration: Sendable {
     /// 0: every part on its own ephemeral port. N: PLC on N, entryway N+1, entryway PDS
-    /// N+2, self-hosted PDS N+3, DNS (UDP) N+4.
+    /// N+2, self-hosted PDS N+3, DNS (UDP) N+4, second entryway PDS N+5.
     public var basePort: UInt16
     /// Skip the consent page: `/oauth/authorize` redirects with a code at once.
     public var autoApprove: Bool
@@ -29,6 +29,8 @@ public struct DevNetworkConfiguration: Sendable {
     /// Fetches hosted client-metadata documents (R10). `nil` refuses hosted client ids;
     /// the localhost development client id (R13) needs no fetch.
     public var clientMetadataFetcher: (any HTTPTransport)?
+    /// The time every lifetime above is measured against; tests inject a manual clock.
+    public var clock: DevClock
 
     public init(
         basePort: UInt16 = 0,
@@ -40,7 +42,8 @@ public struct DevNetworkConfiguration: Sendable {
         codeLifetime: Duration = .seconds(60),
         refreshTokenLifetime: Duration = .seconds(14 * 24 * 3600),
         proofMaxAge: Duration = .seconds(60),
-        clientMetadataFetcher: (any HTTPTransport)? = nil
+        clientMetadataFetcher: (any HTTPTransport)? = nil,
+        clock: DevClock = .system
     ) {
         self.basePort = basePort
         self.autoApprove = autoApprove
@@ -52,6 +55,7 @@ public struct DevNetworkConfiguration: Sendable {
         self.refreshTokenLifetime = refreshTokenLifetime
         self.proofMaxAge = proofMaxAge
         self.clientMetadataFetcher = clientMetadataFetcher
+        self.clock = clock
     }
 }
 
@@ -75,7 +79,8 @@ public struct DevNetworkInfo: Codable, Sendable, Hashable {
     public let plc: String
     /// The entryway authorization server origin (like `https://bsky.social`).
     public let entryway: String
-    /// PDS origins: `[entryway PDS (alice, bob), self-hosted PDS (carol, its own AS)]`.
+    /// PDS origins: `[entryway PDS (alice, bob), self-hosted PDS (carol, its own AS), second
+    /// entryway PDS (empty until an account moves there, `DevNetwork.moveAccount`)]`.
     public let pds: [String]
     /// An XRPC origin serving `com.atproto.identity.resolveHandle` (`--handle-resolver`).
     public let handleResolver: String
