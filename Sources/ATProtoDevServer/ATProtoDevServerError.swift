@@ -1,8 +1,8 @@
 /// The one error type of the dev network module.
 ///
 /// A public struct wrapping a private code enum so cases can grow without breaking
-/// callers. The dev network only fails while starting (a port is taken, a socket cannot
-/// be opened); protocol rejections are HTTP responses, never Swift errors.
+/// callers. The dev network fails while starting (a port is taken, a socket cannot be
+/// opened) or when a control call names an account or PDS it does not have; protocol rejections are HTTP responses, never Swift errors.
 public struct ATProtoDevServerError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Broad classes of failure, stable for callers that branch on them.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -10,6 +10,7 @@ public struct ATProtoDevServerError: Error, Hashable, Sendable, CustomStringConv
             case socket
             case alreadyStarted
             case startFailed
+            case unknownAccount
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -22,6 +23,8 @@ public struct ATProtoDevServerError: Error, Hashable, Sendable, CustomStringConv
         public static let alreadyStarted = Code(.alreadyStarted)
         /// One of the HTTP servers did not start listening.
         public static let startFailed = Code(.startFailed)
+        /// A control call named a DID or PDS the dev network does not have.
+        public static let unknownAccount = Code(.unknownAccount)
     }
 
     public let code: Code

@@ -22,11 +22,17 @@ struct DevServerCommand: AsyncParsableCommand {
             handleResolver), the DNS address, the seeded accounts (alice.test and bob.test on the
             entryway PDS, carol.test on the self-hosted PDS) and clientFlags, the global flags a
             client needs to use this network. Requests are logged to stderr (never tokens).
-            Runs until SIGINT or SIGTERM, then exits 0.
+            Control calls on the PLC origin, for tests: POST /_dev/move-account?did=D&pds=ORIGIN
+            moves an account to another of its PDSes (the second entryway PDS keeps the issuer,
+            the self-hosted one changes it); POST /_dev/revoke-sessions?did=D revokes every
+            session of an account server-side. Runs until SIGINT or SIGTERM, then exits 0.
             """
     )
 
-    @Option(help: "First port: PLC on N, entryway N+1, PDSes N+2 and N+3, DNS (UDP) N+4. 0 picks free ports.")
+    @Option(
+        help:
+            "First port: PLC on N, entryway N+1, PDSes N+2 and N+3, DNS (UDP) N+4, second entryway PDS N+5. 0 picks free ports."
+    )
     var port: UInt16 = 0
 
     @Flag(help: "Approve every authorization request at once instead of showing the consent page.")
@@ -45,7 +51,7 @@ struct DevServerCommand: AsyncParsableCommand {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
         guard accessTtl > 0 else { throw ValidationError("--access-ttl must be at least 1 second") }
         guard nonceTtl > 0 else { throw ValidationError("--nonce-ttl must be at least 1 second") }
-        guard port == 0 || port <= UInt16.max - 4 else { throw ValidationError("--port leaves no room for 5 ports") }
+        guard port == 0 || port <= UInt16.max - 5 else { throw ValidationError("--port leaves no room for 6 ports") }
     }
 
     func run() async throws {

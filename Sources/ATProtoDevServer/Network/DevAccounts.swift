@@ -8,13 +8,14 @@ enum DevPart: String, Sendable, CaseIterable {
     case entrywayPDS = "entryway-pds"
     /// A self-hosted PDS that is its own authorization server.
     case selfHostedPDS = "self-hosted-pds"
+    /// A second PDS behind the entryway: where an account moves without changing issuer (R21).
+    case secondEntrywayPDS = "second-entryway-pds"
 
     var isAuthorizationServer: Bool { self == .entryway || self == .selfHostedPDS }
-    var isPDS: Bool { self == .entrywayPDS || self == .selfHostedPDS }
+    var isPDS: Bool { self == .entrywayPDS || self == .selfHostedPDS || self == .secondEntrywayPDS }
 
-    /// The PDS whose tokens an authorization server issues, and the AS a PDS trusts.
-    var pdsOfAuthorizationServer: DevPart { self == .entryway ? .entrywayPDS : .selfHostedPDS }
-    var authorizationServerOfPDS: DevPart { self == .entrywayPDS ? .entryway : .selfHostedPDS }
+    /// The authorization server a PDS trusts (itself, for the self-hosted PDS).
+    var authorizationServerOfPDS: DevPart { self == .selfHostedPDS ? .selfHostedPDS : .entryway }
 }
 
 /// Where each part listens once started.
@@ -22,6 +23,11 @@ struct DevTopology: Sendable {
     var origins: [DevPart: String]
 
     func origin(_ part: DevPart) -> String { origins[part] ?? "" }
+
+    /// The PDS part listening at `origin`, if any.
+    func pds(at origin: String) -> DevPart? {
+        origins.first { $0.key.isPDS && $0.value == origin }?.key
+    }
 }
 
 /// A seeded account: fixed handle and did:plc so tests and docs can name them.

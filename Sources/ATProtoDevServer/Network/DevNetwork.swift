@@ -46,11 +46,14 @@ public actor DevNetwork {
         guard info == nil, servers.isEmpty else {
             throw ATProtoDevServerError(.alreadyStarted, "the dev network is already running")
         }
-        let parts: [DevPart] = [.plc, .entryway, .entrywayPDS, .selfHostedPDS]
+        // Port offsets from `basePort`; DNS takes +4, so the PDS added later takes +5.
+        let parts: [(part: DevPart, offset: UInt16)] = [
+            (.plc, 0), (.entryway, 1), (.entrywayPDS, 2), (.selfHostedPDS, 3), (.secondEntrywayPDS, 5),
+        ]
         var origins: [DevPart: String] = [:]
         do {
-            for (offset, part) in parts.enumerated() {
-                let port = configuration.basePort == 0 ? 0 : configuration.basePort &+ UInt16(offset)
+            for (part, offset) in parts {
+                let port = configuration.basePort == 0 ? 0 : configuration.basePort &+ offset
                 let origin = try await startServer(part, port: port)
                 origins[part] = origin
             }
@@ -67,7 +70,8 @@ public actor DevNetwork {
         let plc = origins[.plc] ?? ""
         let entrywayPDS = origins[.entrywayPDS] ?? ""
         let info = DevNetworkInfo(
-            plc: plc, entryway: origins[.entryway] ?? "", pds: [entrywayPDS, origins[.selfHostedPDS] ?? ""],
+            plc: plc, entryway: origins[.entryway] ?? "",
+            pds: [entrywayPDS, origins[.selfHostedPDS] ?? "", origins[.secondEntrywayPDS] ?? ""],
             handleResolver: entrywayPDS, dns: dnsAddress,
             accounts: DevAccount.seeded.map {
                 SeededAccount(handle: $0.handle, did: $0.did, pds: origins[$0.pds] ?? "")
@@ -154,6 +158,22 @@ public actor DevNetwork {
     public func deny(requestURI: String) async -> URL? {
         await state.decideProgrammatically(requestURI: requestURI, approve: false, account: nil)
             .flatMap { URL(string: $0) }
+    }
+
+    /// Moves an account (a seeded DID) to the PDS at `pdsOrigin` (one of `info.pds`), as a
+    /// PLC operation would: its DID document names the new PDS from now on. A move to the
+    /// second entryway PDS keeps the issuer (clients adopt the new PDS at their next
+    /// refresh, R21); a move to the self-hosted PDS changes it (clients must log in again).
+    public func moveAccount(did: String, toPDS pdsOrigin: String) async throws {
+        try await state.moveAccount(did: did, toPDSOrigin: pdsOrigin)
+    }
+
+    /// Revokes every session of the account with `did` server-side, as an administrator or
+    /// a password change would: its access and refresh tokens stop working at once.
+    /// Returns how many sessions were live.
+    @discardableResult
+    public func revokeSessions(did: String) async -> Int {
+        await state.revokeSessions(did: did)
     }
 
     /// Every request served so far, oldest first.

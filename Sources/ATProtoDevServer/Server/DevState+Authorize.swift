@@ -16,7 +16,7 @@ extension DevState {
         case .success(let value): pushed = value
         }
         let requestURI = request.queryValue("request_uri") ?? ""
-        let candidates = DevAccount.seeded.filter { $0.pds == part.pdsOfAuthorizationServer }
+        let candidates = accounts(authorizedBy: part)
         let hinted = DevAccount.matching(hint: pushed.loginHint).flatMap { candidates.contains($0) ? $0 : nil }
         let account = hinted ?? candidates.first
         guard let account else { return .html(500, DevConsentPage.error("This server hosts no accounts.")) }
@@ -40,7 +40,7 @@ extension DevState {
         case .failure(let page): return page.response
         case .success: break
         }
-        let candidates = DevAccount.seeded.filter { $0.pds == part.pdsOfAuthorizationServer }
+        let candidates = accounts(authorizedBy: part)
         guard let account = candidates.first(where: { $0.did == form.value("account") }) ?? candidates.first else {
             return .html(400, DevConsentPage.error("Unknown account."))
         }
@@ -52,7 +52,7 @@ extension DevState {
     func decideProgrammatically(requestURI: String, approve: Bool, account hint: String?) -> String? {
         guard let pushed = pushedRequests[requestURI], !pushed.used, pushed.expiresAt > now() else { return nil }
         let part = pushed.issuer
-        let candidates = DevAccount.seeded.filter { $0.pds == part.pdsOfAuthorizationServer }
+        let candidates = accounts(authorizedBy: part)
         let hinted = DevAccount.matching(hint: hint ?? pushed.loginHint).flatMap { candidates.contains($0) ? $0 : nil }
         guard let account = hinted ?? candidates.first else { return nil }
         let response = decide(requestURI: requestURI, approve: approve, account: account, at: part)

@@ -32,8 +32,12 @@ extension DevState {
         }
         guard !session.revoked else { return .dpopChallenge("invalid_token", "token has been revoked") }
         guard record.expiresAt > now() else { return .dpopChallenge("invalid_token", "token has expired") }
-        guard session.issuer.pdsOfAuthorizationServer == part else {
+        guard part.authorizationServerOfPDS == session.issuer else {
             return .dpopChallenge("invalid_token", "token was not issued for this resource server")
+        }
+        guard pdsPart(of: session.account) == part else {
+            // The account moved away (R21): its tokens are no good here any more.
+            return .dpopChallenge("invalid_token", "the account is not hosted on this PDS")
         }
         guard proof.jkt == session.jkt else {
             return .dpopChallenge("invalid_dpop_proof", "DPoP key does not match the token's cnf.jkt")

@@ -8,8 +8,9 @@ extension DevState {
         case .plc:
             if path.hasPrefix("/did:") { return plcDocument(request) }
             if path == "/_health" { return .json(200, ["version": .string("dev")]) }
+            if path.hasPrefix("/_dev/") { return control(request) }
             return .notFound
-        case .entryway, .entrywayPDS, .selfHostedPDS:
+        case .entryway, .entrywayPDS, .selfHostedPDS, .secondEntrywayPDS:
             break
         }
         if part.isPDS {
@@ -45,5 +46,33 @@ extension DevState {
             }
         }
         return .notFound
+    }
+}
+
+/// The dev network's control surface, on the PLC directory: what `DevNetwork.moveAccount` and
+/// `revokeSessions` do, for tests and demos that drive `atproto-oauth dev-server` as a
+/// separate process. Loopback only, like every part; never part of a real network.
+///
+/// - `POST /_dev/move-account?did=<did>&pds=<origin>`: the DID document names that PDS.
+/// - `POST /_dev/revoke-sessions?did=<did>`: every session of the account is revoked.
+extension DevState {
+    func control(_ request: DevRequest) -> DevResponse {
+        guard request.method == "POST" else { return .xrpcError(405, "MethodNotAllowed", "control calls are POST") }
+        guard let did = request.queryValue("did"), !did.isEmpty else {
+            return .xrpcError(400, "InvalidRequest", "the did parameter is required")
+        }
+        switch request.path {
+        case "/_dev/move-account":
+            do {
+                try moveAccount(did: did, toPDSOrigin: request.queryValue("pds") ?? "")
+                return .json(200, ["did": .string(did), "pds": .string(request.queryValue("pds") ?? "")])
+            } catch {
+                return .xrpcError(400, "InvalidRequest", error.reason)
+            }
+        case "/_dev/revoke-sessions":
+            return .json(200, ["did": .string(did), "revoked": .number(Double(revokeSessions(did: did)))])
+        default:
+            return .notFound
+        }
     }
 }

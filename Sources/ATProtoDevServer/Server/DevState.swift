@@ -12,8 +12,6 @@ actor DevState {
     var latency: Duration
     var failures: (count: Int, mode: DevFailureMode) = (0, .status500)
     var log: [DevRequestLogEntry] = []
-    /// Time source; tests of the state machines may replace it.
-    var now: @Sendable () -> Date = { Date() }
 
     // DPoP
     var nonces: [DevPart: NonceRing] = [:]
@@ -27,11 +25,18 @@ actor DevState {
     var accessTokens: [String: AccessTokenRecord] = [:]
     var refreshTokens: [String: RefreshTokenRecord] = [:]
 
+    // Identity
+    /// Accounts moved away from their seeded PDS (`DevNetwork.moveAccount`), by DID.
+    var movedAccounts: [String: DevPart] = [:]
+
     init(configuration: DevNetworkConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.latency = configuration.latency
     }
+
+    /// The configured clock's time (`DevNetworkConfiguration.clock`).
+    func now() -> Date { configuration.clock.now() }
 
     func setTopology(_ topology: DevTopology) { self.topology = topology }
     func setLatency(_ latency: Duration) { self.latency = latency }
@@ -51,6 +56,40 @@ actor DevState {
         logger.info(
             "\(entry.method) \(entry.origin)\(entry.path) → \(entry.status)",
             metadata: entry.dpopJKT.map { ["jkt": .string($0)] } ?? [:])
+    }
+
+    // MARK: Accounts
+
+    /// The PDS hosting `account` now: its seeded one unless it has moved.
+    func pdsPart(of account: DevAccount) -> DevPart { movedAccounts[account.did] ?? account.pds }
+
+    /// The accounts whose PDS trusts the authorization server `part`.
+    func accounts(authorizedBy part: DevPart) -> [DevAccount] {
+        DevAccount.seeded.filter { pdsPart(of: $0).authorizationServerOfPDS == part }
+    }
+
+    /// Moves an account to another PDS, as a PLC operation would: its DID document names the
+    /// new PDS from now on. Sessions stay with the authorization server that issued them.
+    func moveAccount(did: String, toPDSOrigin origin: String) throws(ATProtoDevServerError) {
+        guard let account = DevAccount.seeded.first(where: { $0.did == did }) else {
+            throw ATProtoDevServerError(.unknownAccount, part: DevPart.plc.rawValue, "no seeded account has DID \(did)")
+        }
+        guard let pds = topology.pds(at: origin) else {
+            throw ATProtoDevServerError(
+                .unknownAccount, part: DevPart.plc.rawValue, "no PDS of this network is at \(origin)")
+        }
+        movedAccounts[did] = pds == account.pds ? nil : pds
+    }
+
+    /// Revokes every session of an account server-side (an admin action, a password change):
+    /// its access and refresh tokens stop working at once. Returns how many were live.
+    func revokeSessions(did: String) -> Int {
+        var count = 0
+        for (id, session) in sessions where session.account.did == did && !session.revoked {
+            sessions[id]?.revoked = true
+            count += 1
+        }
+        return count
     }
 
     // MARK: Nonces (R23)

@@ -37,7 +37,8 @@ struct DevHarness: Sendable {
 
     var entryway: URL { Self.url(info.entryway) }
     var entrywayPDS: URL { Self.url(info.pds.first ?? "") }
-    var selfHostedPDS: URL { Self.url(info.pds.last ?? "") }
+    var selfHostedPDS: URL { Self.url(info.pds.count > 1 ? info.pds[1] : "") }
+    var secondEntrywayPDS: URL { Self.url(info.pds.count > 2 ? info.pds[2] : "") }
     var plc: URL { Self.url(info.plc) }
 
     static func url(_ string: String) -> URL { URL(string: string) ?? URL(fileURLWithPath: "/invalid") }
