@@ -168,18 +168,22 @@ struct DiscoveryFlowTests {
         #expect(IdentityCache(lifetime: .seconds(60)).lifetime == .seconds(60))
     }
 
-    @Test("R21: issuer(for:) resolves DID → PDS → issuer and caches it")
-    func issuerForDID() async throws {
+    @Test("R21: currentServers(for:) resolves DID → PDS → issuer afresh every time, bypassing the cache")
+    func currentServersForDID() async throws {
         let transport = FakeTransport(Fixture.routes())
         let discovery = Fixture.discovery(transport)
+        // A login fills the identity cache …
+        _ = try await discovery.discover(try handleInput())
+        #expect(transport.count(Fixture.documentURL) == 1)
         let did = try DID(Fixture.did)
-        let first = try await discovery.issuer(for: did)
-        let second = try await discovery.issuer(for: did)
+        // … and the refresh re-check still fetches the document and resource metadata again.
+        let first = try await discovery.currentServers(for: did)
+        let second = try await discovery.currentServers(for: did)
         #expect(first.pds.absoluteString == Fixture.pds)
         #expect(first.issuer.absoluteString == Fixture.issuer)
         #expect(second.issuer == first.issuer)
-        #expect(transport.count(Fixture.resourceURL) == 1)
-        #expect(transport.count(Fixture.serverURL) == 0)
+        #expect(transport.count(Fixture.documentURL) == 3)
+        #expect(transport.count(Fixture.resourceURL) == 3)
     }
 
     @Test("events(for:) streams the steps and ends with .finished")

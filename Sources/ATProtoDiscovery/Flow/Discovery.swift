@@ -94,18 +94,21 @@ public struct Discovery: Sendable {
         }
     }
 
-    /// R21: the authorization server that speaks for `did` (DID → document → PDS → resource
-    /// metadata → issuer), for the subject check of a login that started from a server URL
-    /// and for re-verification on refresh. Cached for at most 10 minutes (R7).
-    public func issuer(for did: DID) async throws -> (pds: URL, issuer: URL) {
-        if configuration.useCache, let hit = await cache.servers(for: did, scope: cacheScope, now: clock()) {
-            return hit
-        }
+    /// R21: the PDS and authorization server that speak for `did` now (DID → document → PDS →
+    /// resource metadata → issuer), resolved afresh whatever the cache holds: a refresh asks
+    /// this before spending its single-use refresh token.
+    public func currentServers(for did: DID) async throws -> (pds: URL, issuer: URL) {
+        // Resolve with the cache bypassed, then remember the fresh answer for later flows.
+        var fresh = configuration
+        fresh.useCache = false
+        let uncached = Discovery(
+            transport: transport, txtResolver: txtResolver, configuration: fresh, cache: cache, clock: clock)
         let recorder = StepRecorder { _ in }
         do {
-            let resolved = try await resolveDocument(did, recorder)
-            let pds = try pdsEndpoint(resolved.document, recorder)
-            guard let resource = try await fetchResourceMetadata(pds: pds, fromServerURL: false, recorder) else {
+            let resolved = try await uncached.resolveDocument(did, recorder)
+            let pds = try uncached.pdsEndpoint(resolved.document, recorder)
+            guard let resource = try await uncached.fetchResourceMetadata(pds: pds, fromServerURL: false, recorder)
+            else {
                 throw DiscoveryError(
                     .notFound, step: .resourceMetadata, rule: "R8", "the PDS has no protected-resource metadata")
             }

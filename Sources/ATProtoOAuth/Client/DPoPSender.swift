@@ -5,8 +5,10 @@ import Foundation
 /// A fresh proof is signed for every attempt because it must carry the server's current
 /// nonce; when a server answers with a nonce challenge (400 `use_dpop_nonce` from an
 /// authorization server, 401 `WWW-Authenticate: DPoP error="use_dpop_nonce"` from a resource
-/// server) and supplied a new nonce, the request is retried exactly once. Nonces are kept per
-/// origin so the authorization server's and the PDS's never mix.
+/// server) and supplied a nonce other than the one just sent, the request is retried exactly
+/// once. A server that repeats the nonce it just refused would refuse the retry too, so its
+/// answer is returned as is. Nonces are kept per origin so the authorization server's and the
+/// PDS's never mix.
 public struct DPoPSender: Sendable {
     public let transport: any HTTPTransport
     public let key: DPoPKey
@@ -34,14 +36,15 @@ public struct DPoPSender: Sendable {
         var attempt = 0
         while true {
             attempt += 1
+            let sent = nonces[origin]
             let proof = try DPoPProof.make(
-                key: key, method: method, url: url, nonce: nonces[origin], accessToken: accessToken, now: now())
+                key: key, method: method, url: url, nonce: sent, accessToken: accessToken, now: now())
             let response = try await transport.send(makeRequest(proof))
             let fresh = DPoPNonce.fromResponse(response)
             if let fresh { nonces[origin] = fresh }
             let challenged =
                 DPoPNonce.isAuthorizationServerChallenge(response) || DPoPNonce.isResourceServerChallenge(response)
-            if challenged, fresh != nil, attempt == 1 { continue }
+            if challenged, let fresh, fresh != sent, attempt == 1 { continue }
             return response
         }
     }

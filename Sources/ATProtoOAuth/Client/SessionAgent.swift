@@ -41,6 +41,12 @@ public struct SessionAgent: Sendable {
 
     /// Refreshes the account's tokens.
     ///
+    /// Inside the lock and before the single-use refresh token is spent, the DID is resolved
+    /// afresh (R21): an issuer that no longer speaks for the account means a new login, and
+    /// the refresh token is kept unspent; a PDS the account moved to under the same issuer is
+    /// adopted with the new tokens. The new access token's expiry counts from when the request
+    /// was sent, never from when the answer arrived.
+    ///
     /// - Parameter stale: the access token the caller found wanting. If the stored session
     ///   already holds a different one, another process refreshed meanwhile and that session
     ///   is returned without spending the refresh token again. `nil` forces a refresh.
@@ -56,9 +62,11 @@ public struct SessionAgent: Sendable {
             guard let refreshToken = session.refreshToken else {
                 throw try markNeedsLogin(&session, "the session has no refresh token")
             }
+            let pds = try await currentPDS(of: &session)
             let key = try DPoPKey(privateJWK: session.dpopKey)
             var nonces = session.dpopNonces
             let request = TokenRequest.refresh(refreshToken: refreshToken, clientID: session.clientID)
+            let sentAt = now()
             let response = try await DPoPSender(transport: transport, key: key, now: now).send(
                 method: "POST", url: session.tokenEndpoint, nonces: &nonces
             ) { proof in
@@ -72,32 +80,65 @@ public struct SessionAgent: Sendable {
             }
             let token = try TokenResponse.parse(response).validate(
                 requestedScope: session.scope.description, expectedSubject: session.did)
-            session = session.applying(token, now: now())
+            session = session.applying(token, now: sentAt)
+            session.pds = pds
             try storage.save(session)  // R24: the new token set is persisted before anything else
-
-            if let issuerResolver {
-                let (_, issuer) = try await issuerResolver.issuer(for: did)
-                guard issuer.originString == URL(string: session.issuer)?.originString else {
-                    _ = try? markNeedsLogin(&session, "")
-                    throw ATProtoOAuthError(
-                        .issuerChanged, rule: "R21", field: "issuer",
-                        "\(did) is now served by \(issuer.absoluteString), not \(session.issuer); log in again")
-                }
-            }
             return session
         }
     }
 
+    /// R21, before a refresh token is spent: the PDS now serving the account, after checking
+    /// that the session's issuer still speaks for it. A changed issuer marks the session as
+    /// needing a login (saved) and throws `.issuerChanged`. Without a resolver, the stored PDS.
+    private func currentPDS(of session: inout Session) async throws -> URL {
+        guard let issuerResolver else { return session.pds }
+        let current = try await issuerResolver.currentServers(for: session.did)
+        guard current.issuer.originString == URL(string: session.issuer)?.originString else {
+            _ = try? markNeedsLogin(&session, "")
+            throw ATProtoOAuthError(
+                .issuerChanged, rule: "R21", field: "issuer",
+                "\(session.did) is now served by \(current.issuer.absoluteString), not \(session.issuer); "
+                    + "the refresh token was not used; log in again")
+        }
+        return current.pds
+    }
+
     /// Sends a DPoP-authorised request to the account's PDS (R22, R23, R25): `Authorization:
     /// DPoP`, a proof with `ath`, the PDS nonce retried once, and on `invalid_token` one
-    /// refresh and one retry. New nonces are persisted.
+    /// refresh and one retry. New nonces are persisted (best effort).
+    ///
+    /// The URL is built from the session's PDS at each attempt, so a request that follows a
+    /// refresh which adopted a moved PDS (R21) goes to the new host.
+    ///
+    /// - Parameters:
+    ///   - path: the path on the PDS, e.g. `/xrpc/com.atproto.server.getSession`.
+    ///   - query: query items, in order; repeated names are kept.
+    public func send(
+        _ did: DID, method: String, path: String, query: [(String, String)] = [],
+        headers: [(name: String, value: String)] = [], body: Data? = nil
+    ) async throws -> HTTPResponse {
+        try await send(did, method: method, headers: headers, body: body) { pds in
+            try Self.url(pds: pds, path: path, query: query)
+        }
+    }
+
+    /// Sends a DPoP-authorised request to a fixed `url` (R22, R23, R25); see
+    /// ``send(_:method:path:query:headers:body:)``, which follows a moved PDS.
     public func send(
         _ did: DID, method: String, url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil
+    ) async throws -> HTTPResponse {
+        try await send(did, method: method, headers: headers, body: body) { _ in url }
+    }
+
+    private func send(
+        _ did: DID, method: String, headers: [(name: String, value: String)], body: Data?,
+        url makeURL: (URL) throws -> URL
     ) async throws -> HTTPResponse {
         var session = try await validSession(did)
         var attempt = 0
         while true {
             attempt += 1
+            let url = try makeURL(session.pds)
             let key = try DPoPKey(privateJWK: session.dpopKey)
             var nonces = session.dpopNonces
             let token = session.accessToken
@@ -108,13 +149,26 @@ public struct SessionAgent: Sendable {
                     method: method, url: url,
                     headers: [("Authorization", "DPoP \(token)"), ("DPoP", proof)] + headers, body: body)
             }
-            if nonces != session.dpopNonces { try await persistNonces(did, nonces) }
+            if nonces != session.dpopNonces { await persistNonces(did, nonces) }
             if attempt == 1, response.status == 401, DPoPNonce.resourceServerError(response) == "invalid_token" {
                 session = try await refresh(did, replacing: token)
                 continue
             }
             return response
         }
+    }
+
+    /// `<pds><path>?<query>`, the query form-encoded in order (repeated names kept).
+    static func url(pds: URL, path: String, query: [(String, String)]) throws -> URL {
+        var base = pds.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        let suffix = query.isEmpty ? "" : "?" + FormEncoding.encode(query)
+        guard path.hasPrefix("/"), let url = URL(string: base + path + suffix) else {
+            throw ATProtoOAuthError(
+                .invalidSession, rule: "R22", field: "path",
+                "cannot form a request URL from the PDS \(pds.absoluteString) and the path \(path)")
+        }
+        return url
     }
 
     /// Revokes the session at the authorization server (R27, RFC 7009) with DPoP. Revoking the
@@ -146,8 +200,11 @@ public struct SessionAgent: Sendable {
         }
     }
 
-    private func persistNonces(_ did: DID, _ nonces: [String: String]) async throws {
-        try await storage.withLock(did, timeout: lockTimeout) {
+    /// Saves nonces learnt from a response. Best effort (R23): a nonce only saves a round
+    /// trip next time, and turning a request that succeeded into an error because the store
+    /// was busy or full would make a caller re-send a POST that already took effect.
+    private func persistNonces(_ did: DID, _ nonces: [String: String]) async {
+        _ = try? await storage.withLock(did, timeout: lockTimeout) {
             var stored = try storage.load(did)
             stored.dpopNonces.merge(nonces) { _, new in new }
             try storage.save(stored)

@@ -14,9 +14,13 @@ public protocol SessionStorage: Sendable {
     ) async throws -> T
 }
 
-/// Finds the authorization server currently responsible for a DID (R21), so a refresh can
-/// confirm the session's issuer still speaks for the account. `Discovery` implements it,
-/// caching identity for at most 10 minutes (R7).
+/// Finds the PDS and authorization server currently responsible for a DID (R21), so a
+/// refresh can confirm — before it spends the single-use refresh token — that the session's
+/// issuer still speaks for the account, and adopt a PDS the account moved to.
+///
+/// Implementations must resolve afresh, bypassing any identity cache (as the TypeScript
+/// reference does before a refresh): a cached answer could let a refresh go to an issuer
+/// that no longer serves the account. `Discovery` implements it.
 public protocol IssuerResolving: Sendable {
-    func issuer(for did: DID) async throws -> (pds: URL, issuer: URL)
+    func currentServers(for did: DID) async throws -> (pds: URL, issuer: URL)
 }

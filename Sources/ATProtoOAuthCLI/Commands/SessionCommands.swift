@@ -159,20 +159,12 @@ struct RequestCommand: AsyncParsableCommand {
             let body = try input.map(Self.readBody)
             try await CommandRuntime.with(options) { runtime in
                 let session = try runtime.store.account(arguments.count == 2 ? arguments[0] : nil)
-                var components = URLComponents(
-                    url: session.pds.appending(path: "xrpc/\(nsid.rawValue)"), resolvingAgainstBaseURL: false)
-                if !parameters.isEmpty {
-                    components?.percentEncodedQuery = FormEncoding.encode(
-                        parameters.map { parameter in
-                            let parts = parameter.split(separator: "=", maxSplits: 1)
-                            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-                        })
-                }
-                guard let url = components?.url else {
-                    throw ValidationError("cannot form the XRPC URL for \(nsid.rawValue)")
+                let query = parameters.map { parameter in
+                    let parts = parameter.split(separator: "=", maxSplits: 1)
+                    return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
                 }
                 let response = try await runtime.agent.send(
-                    session.did, method: body == nil ? "GET" : "POST", url: url,
+                    session.did, method: body == nil ? "GET" : "POST", path: "/xrpc/\(nsid.rawValue)", query: query,
                     headers: body == nil ? [("Accept", "application/json")] : [("Content-Type", "application/json")],
                     body: body)
                 let text = Self.render(response.body, compact: json)
