@@ -140,34 +140,152 @@ struct ScopeTests {
         #expect(error.reason.contains(reason), "\(error.reason)")
     }
 
-    @Test("R28: unrecognized resources only when asked for")
+    @Test("R28/R20: unrecognized forms only when asked for (a grant)")
     func unrecognized() throws {
         let scope = try OAuthScope("space:com.example.x", allowUnrecognized: true)
         #expect(scope.kind == .unrecognized("space:com.example.x"))
         #expect(scope.description == "space:com.example.x")
-        #expect(throws: ATProtoOAuthError.self) { try OAuthScope("repo:bad", allowUnrecognized: true) }
+        #expect(!scope.isRecognized && scope.unrecognizedReason?.contains("unknown scope resource") == true)
+        #expect(OAuthScope.atproto.isRecognized && OAuthScope.atproto.unrecognizedReason == nil)
+        #expect(throws: ATProtoOAuthError.self) { try OAuthScope("space:com.example.x") }
         #expect(throws: ATProtoOAuthError.self) { try OAuthScope("sp ace", allowUnrecognized: true) }
     }
 
-    @Test("R28: scope sets split on spaces, de-duplicate preserving order")
+    @Test(
+        "R20: a granted token that passes RFC 6749 but not specs/permission is kept as unrecognized",
+        arguments: [
+            "repo:bad", "transition:newthing", "rpc:*?aud=*", "rpc:app.bsky.feed.getFeed",
+            "repo:app.bsky.feed.post?future=1", "repo:app.bsky.feed.post?action=archive", "account:password",
+            "identity:did", "blob:image", "include:not_an_nsid", "include:app.bsky.authFullApp?aud=*",
+            "futurething:xyz", "futurething", "repo:", "repo:app.bsky%ZZ.post", ":x", "?x=y", "atproto:x",
+            "rpc:app.bsky.feed.getFeed?aud=*&aud=*", "repo:a.b.c?action", "repo:a.b.c?&", "%", "!",
+        ])
+    func grantedUnrecognized(_ token: String) throws {
+        let scope = try OAuthScope(token, allowUnrecognized: true)
+        #expect(scope.kind == .unrecognized(token))
+        #expect(scope.description == token)
+        #expect(scope.unrecognizedReason != nil)
+        let set = try ScopeSet(granted: "atproto " + token)
+        #expect(set.includesATProto && set.unrecognized == [scope] && set.description == "atproto " + token)
+    }
+
+    @Test(
+        "R20: only RFC 6749 scope-token violations fail a granted scope",
+        arguments: [
+            "atproto a\"b", "atproto a\\b", "atproto caf\u{E9}", "atproto\ttransition:generic", "atproto\n",
+            "atproto x\u{7F}", "atproto \u{1}",
+        ])
+    func grantedSyntax(_ scope: String) throws {
+        let error = try #require(throws: ATProtoOAuthError.self) { try ScopeSet(granted: scope) }
+        #expect(error.code == .invalidScope && error.rule == "R20")
+    }
+
+    @Test("R28: repeated query parameters are valid (specs/permission)")
+    func repeatedParameters() throws {
+        #expect(
+            try OAuthScope("repo:app.bsky.feed.post?action=create&action=delete").kind
+                == .repo(RepoPermission(collections: ["app.bsky.feed.post"], actions: [.create, .delete])))
+        #expect(
+            try OAuthScope("repo?collection=a.b.c&collection=d.e.f").kind
+                == .repo(RepoPermission(collections: ["a.b.c", "d.e.f"], actions: [.create, .update, .delete])))
+        let rpc = RPCPermission(methods: ["a.b.c", "d.e.f"], audience: "did:web:api.bsky.app#bsky_appview")
+        #expect(try OAuthScope("rpc?lxm=a.b.c&lxm=d.e.f&aud=did:web:api.bsky.app%23bsky_appview").kind == .rpc(rpc))
+        #expect(try OAuthScope("rpc?lxm=a.b.c&lxm=d.e.f&aud=did:web:api.bsky.app#bsky_appview").kind == .rpc(rpc))
+        #expect(try OAuthScope("rpc?aud=did:web:api.bsky.app%23bsky_appview&lxm=d.e.f&lxm=a.b.c").kind == .rpc(rpc))
+        #expect(
+            try OAuthScope("blob?accept=image/*&accept=video/*").kind
+                == .blob(BlobPermission(accept: ["image/*", "video/*"])))
+        #expect(
+            try OAuthScope("repo:app.bsky.feed.post?action=create&action=delete&action=create").kind
+                == .repo(RepoPermission(collections: ["app.bsky.feed.post"], actions: [.create, .delete])))
+    }
+
+    @Test("R28: include: is a valid scope to request")
+    func requestInclude() throws {
+        let set = try ScopeSet("atproto include:com.example.dev.basicAccess")
+        #expect(set.includesATProto && set.unrecognized.isEmpty)
+        #expect(set.description == "atproto include:com.example.dev.basicAccess")
+        let withAudience = try ScopeSet("atproto include:app.bsky.authFullApp?aud=did:web:api.bsky.app%23bsky_appview")
+        guard case .include(let include) = withAudience.scopes[1].kind else {
+            Issue.record("not include")
+            return
+        }
+        #expect(include.audience == "did:web:api.bsky.app#bsky_appview")
+    }
+
+    @Test("R28: scope sets split on spaces, de-duplicate by meaning, keep the string as given")
     func scopeSet() throws {
-        let set = try ScopeSet(
-            "atproto  transition:generic repo?collection=app.bsky.feed.post atproto repo:app.bsky.feed.post")
+        let input = "atproto  transition:generic repo?collection=app.bsky.feed.post atproto repo:app.bsky.feed.post"
+        let set = try ScopeSet(input)
         #expect(set.scopes == [.atproto, .transitionGeneric, try OAuthScope("repo:app.bsky.feed.post")])
-        #expect(set.description == "atproto transition:generic repo:app.bsky.feed.post")
+        #expect(set.rawValue == input && set.description == input)
+        #expect(set.canonical == "atproto transition:generic repo:app.bsky.feed.post")
         #expect(set.includesATProto)
         #expect(set.contains(.transitionGeneric))
         #expect(!set.contains(.transitionEmail))
         #expect(try ScopeSet(set.description) == set)
+        #expect(try ScopeSet(set.canonical) != set)
+        #expect(try ScopeSet(set.canonical).isEquivalent(to: set))
         #expect(!(try ScopeSet("transition:generic")).includesATProto)
         #expect(try ScopeSet("").scopes.isEmpty)
         #expect(ScopeSet([.atproto, .atproto]).scopes == [.atproto])
+        #expect(ScopeSet([.atproto, .atproto, .transitionEmail]).description == "atproto transition:email")
         let error = try #require(throws: ATProtoOAuthError.self) { try ScopeSet("atproto rpc:a.b.c") }
-        #expect(error.reason.contains("rpc: scope requires aud"))
+        #expect(error.reason.contains("rpc: scope requires aud") && error.rule == "R28")
         #expect(throws: ATProtoOAuthError.self) { try ScopeSet("atproto\ttransition:generic") }
     }
 
-    @Test("R28: scope sets encode as one string")
+    @Test("R20: a granted scope is kept verbatim; the parsed view is for display")
+    func grantedVerbatim() throws {
+        let granted =
+            "atproto repo:com.example.dev.post?action=create&action=delete "
+            + "repo?collection=com.example.dev.like&collection=com.example.dev.repost "
+            + "rpc?lxm=com.example.dev.getFeed&lxm=com.example.dev.getTimeline&aud=did:web:appview.dev.test%23dev_appview "
+            + "blob?accept=image/*&accept=video/* futurething:xyz atproto repo:com.example.dev.post?action=delete&action=create"
+        let set = try ScopeSet(granted: granted)
+        #expect(set.rawValue == granted && set.description == granted)
+        #expect(set.scopes.count == 6)
+        #expect(set.unrecognized == [OAuthScope(kind: .unrecognized("futurething:xyz"))])
+        #expect(
+            set.contains(
+                OAuthScope(
+                    kind: .rpc(
+                        RPCPermission(
+                            methods: ["com.example.dev.getFeed", "com.example.dev.getTimeline"],
+                            audience: "did:web:appview.dev.test#dev_appview")))))
+        #expect(set.canonical.hasPrefix("atproto repo:com.example.dev.post?action=create&action=delete "))
+    }
+
+    @Test("R20: grants(_:) compares a request with a grant by meaning")
+    func grants() throws {
+        let grant = try ScopeSet(
+            granted:
+                "atproto repo:a.a.a repo:b.b.b?action=create rpc:*?aud=did:web:x.example.com%23svc "
+                + "blob:image/* account:email?action=manage identity:* include:c.c.c futurething:xyz")
+        func grants(_ token: String) throws -> Bool { grant.grants(try OAuthScope(token, allowUnrecognized: true)) }
+        #expect(try grants("atproto"))
+        #expect(try grants("repo:a.a.a?action=delete"))
+        #expect(try grants("repo?collection=a.a.a&collection=b.b.b&action=create"))
+        #expect(try !grants("repo?collection=a.a.a&collection=b.b.b"))
+        #expect(try !grants("repo:*?action=create"))
+        #expect(try grants("rpc:d.d.d?aud=did:web:x.example.com%23svc"))
+        #expect(try !grants("rpc:d.d.d?aud=did:web:y.example.com%23svc"))
+        #expect(try grants("blob?accept=image/png&accept=image/*"))
+        #expect(try !grants("blob:video/mp4"))
+        #expect(try !grants("blob:*/*"))
+        #expect(try grants("account:email"))
+        #expect(try !grants("account:repo"))
+        #expect(try grants("identity:handle"))
+        #expect(try grants("include:c.c.c"))
+        #expect(try !grants("include:d.d.d"))
+        #expect(try grants("futurething:xyz"))
+        #expect(try !grants("futurething:abc"))
+        #expect(try !grants("transition:generic"))
+        #expect(try ScopeSet(granted: "atproto repo:*").grants(try OAuthScope("repo:a.b.c")))
+        #expect(try ScopeSet(granted: "atproto blob:*/*").grants(try OAuthScope("blob:*/*")))
+    }
+
+    @Test("R20/R28: scope sets encode as their verbatim string; decoding is lenient")
     func scopeSetCodable() throws {
         let set = try ScopeSet("atproto blob:image/*")
         let data = try JSONEncoder().encode(["scope": set])
@@ -175,8 +293,11 @@ struct ScopeTests {
         #expect(try JSONDecoder().decode([String: ScopeSet].self, from: data)["scope"] == set)
         let granted = try JSONDecoder().decode([ScopeSet].self, from: Data(#"["atproto space:x.y.z"]"#.utf8))
         #expect(granted.first?.scopes.count == 2)
+        let odd = try JSONDecoder().decode([ScopeSet].self, from: Data(#"["atproto rpc:a.b.c  atproto"]"#.utf8))
+        #expect(odd.first?.rawValue == "atproto rpc:a.b.c  atproto")
+        #expect(String(decoding: try JSONEncoder().encode(odd), as: UTF8.self) == #"["atproto rpc:a.b.c  atproto"]"#)
         #expect(throws: ATProtoOAuthError.self) {
-            try JSONDecoder().decode([ScopeSet].self, from: Data(#"["atproto rpc:a.b.c"]"#.utf8))
+            try JSONDecoder().decode([ScopeSet].self, from: Data(#"["atproto\tx"]"#.utf8))
         }
     }
 }

@@ -65,6 +65,9 @@ extension DevState {
         if let extra = requested.first(where: { !allowed.contains($0) }) {
             return .oauthError(400, "invalid_scope", "scope \(extra) is not declared by the client")
         }
+        if let problem = requested.lazy.compactMap(DevPermissionSets.problem(with:)).first {
+            return .oauthError(400, "invalid_scope", "R28: \(problem)")
+        }
         let requestURI = "urn:ietf:params:oauth:request_uri:req-" + Self.randomString(bytes: 16)
         let lifetime = configuration.requestURILifetime
         pushedRequests[requestURI] = PushedRequest(

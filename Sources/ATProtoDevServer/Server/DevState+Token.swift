@@ -27,6 +27,7 @@ extension DevState {
     }
 
     /// R19: single-use code, PKCE S256, same client, redirect URI and DPoP key as the PAR.
+    /// The session's scope is the grant: `include:` permission sets expanded (R20, R28).
     private func exchangeCode(_ form: [(String, String)], proof: DPoPProof.Verified, at part: DevPart)
         -> DevResponse
     {
@@ -59,7 +60,7 @@ extension DevState {
         }
         let session = DevSession(
             id: Self.randomString(bytes: 16), account: grant.account, issuer: part, clientID: grant.request.clientID,
-            scope: grant.request.scope, jkt: proof.jkt,
+            scope: DevPermissionSets.granted(for: grant.request.scope), jkt: proof.jkt,
             expiresAt: now().addingTimeInterval(configuration.refreshTokenLifetime.timeInterval))
         sessions[session.id] = session
         grant.sessionID = session.id

@@ -1,6 +1,8 @@
-/// Turning `ScopeSyntax` into a typed, normalised `OAuthScope.Kind` (R28).
+/// Turning `ScopeSyntax` into a typed, normalised `OAuthScope.Kind` (R28). Strict: every
+/// resource, parameter and value must be one specs/permission defines; lenient parsing (a
+/// grant, R20) catches the error and keeps the token as `.unrecognized`.
 extension OAuthScope {
-    static func parseKind(_ token: String, allowUnrecognized: Bool) throws(ScopeSyntaxError) -> Kind {
+    static func parseKind(_ token: String) throws(ScopeSyntaxError) -> Kind {
         let syntax = try ScopeSyntax.parse(token)
         let reader = ParameterReader(syntax: syntax)
         switch syntax.resource {
@@ -97,7 +99,6 @@ extension OAuthScope {
             }
             return .include(IncludePermission(permissionSet: permissionSet, audience: audience))
         default:
-            if allowUnrecognized { return .unrecognized(token) }
             throw ScopeSyntaxError("unknown scope resource '\(syntax.resource)'")
         }
     }

@@ -15,8 +15,10 @@ public struct OAuthScope: Hashable, Sendable, CustomStringConvertible {
         case account(AccountPermission)
         case identity(IdentityPermission)
         case include(IncludePermission)
-        /// A token with a resource this library does not know, kept verbatim. Only produced
-        /// when parsing with `allowUnrecognized: true` (e.g. scopes a server granted).
+        /// A token this library cannot interpret — an unknown resource (`futurething:x`), an
+        /// unknown parameter, a value outside what specs/permission defines — kept verbatim.
+        /// Only produced when parsing with `allowUnrecognized: true` (scopes a server granted,
+        /// R20): a newer server may grant forms we don't know, and that never fails a login.
         case unrecognized(String)
     }
 
@@ -35,21 +37,44 @@ public struct OAuthScope: Hashable, Sendable, CustomStringConvertible {
         try self.init(token, allowUnrecognized: false)
     }
 
-    /// Parses one token. With `allowUnrecognized`, a syntactically acceptable token whose
-    /// resource is unknown becomes `.unrecognized` instead of an error; known resources are
-    /// always validated.
+    /// Parses one token. With `allowUnrecognized` (a granted scope, R20) the only error is an
+    /// RFC 6749 scope-token violation (empty, space, `"`, `\`, control or non-ASCII
+    /// characters); any other token that does not parse semantically becomes `.unrecognized`.
     public init(_ token: String, allowUnrecognized: Bool) throws {
         do {
-            kind = try OAuthScope.parseKind(token, allowUnrecognized: allowUnrecognized)
+            if allowUnrecognized {
+                try ScopeSyntax.checkScopeToken(token)
+                kind = (try? OAuthScope.parseKind(token)) ?? .unrecognized(token)
+            } else {
+                kind = try OAuthScope.parseKind(token)
+            }
         } catch {
             throw ATProtoOAuthError(
-                .invalidScope, rule: "R28", field: "scope",
+                .invalidScope, rule: allowUnrecognized ? "R20" : "R28", field: "scope",
                 "\(IdentifierSyntax.quoted(token)) is not a valid scope: \(error.reason)")
         }
     }
 
     public init(kind: Kind) {
         self.kind = kind
+    }
+
+    /// False for `.unrecognized` tokens.
+    public var isRecognized: Bool {
+        if case .unrecognized = kind { return false }
+        return true
+    }
+
+    /// For an `.unrecognized` token, why strict parsing refuses it (for display and hints);
+    /// `nil` otherwise.
+    public var unrecognizedReason: String? {
+        guard case .unrecognized(let token) = kind else { return nil }
+        do {
+            _ = try OAuthScope.parseKind(token)
+            return nil
+        } catch {
+            return error.reason
+        }
     }
 
     public var description: String {

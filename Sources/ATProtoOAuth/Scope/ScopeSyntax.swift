@@ -11,15 +11,8 @@ struct ScopeSyntax {
 
     /// Parses one scope token; the reason is what `OAuthScope` reports under R28.
     static func parse(_ token: String) throws(ScopeSyntaxError) -> ScopeSyntax {
+        try checkScopeToken(token)
         let bytes = Array(token.utf8)
-        if bytes.isEmpty { throw ScopeSyntaxError("empty scope") }
-        // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E (no space, quote or backslash).
-        if let bad = bytes.first(where: { !($0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0)) }) {
-            throw ScopeSyntaxError(
-                bad < 0x80
-                    ? "character \(String(format: bad)) is not allowed in an OAuth scope"
-                    : "non-ASCII characters are not allowed in an OAuth scope (percent-encode them)")
-        }
         let question = bytes.firstIndex(of: 0x3F)
         let colon = bytes.firstIndex(of: 0x3A).flatMap { colon in question.map { colon < $0 ? colon : nil } ?? colon }
         let resourceEnd = colon ?? question ?? bytes.endIndex
@@ -49,6 +42,19 @@ struct ScopeSyntax {
             }
         }
         return ScopeSyntax(resource: resource, positional: positional, parameters: parameters)
+    }
+
+    /// RFC 6749 §3.3 `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`: non-empty printable
+    /// ASCII without space, `"` or `\`. The only check a granted scope's tokens must pass (R20).
+    static func checkScopeToken(_ token: String) throws(ScopeSyntaxError) {
+        let bytes = Array(token.utf8)
+        if bytes.isEmpty { throw ScopeSyntaxError("empty scope") }
+        if let bad = bytes.first(where: { !($0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0)) }) {
+            throw ScopeSyntaxError(
+                bad < 0x80
+                    ? "character \(String(format: bad)) is not allowed in an OAuth scope"
+                    : "non-ASCII characters are not allowed in an OAuth scope (percent-encode them)")
+        }
     }
 
     /// Strict percent-decoding: `%` must be followed by two hex digits and the result must
