@@ -182,5 +182,19 @@ let package = Package(
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
+        // The login library in process: the real loopback listener, LoginFlow against an
+        // in-process dev network (R18, R27, typed error causes).
+        .testTarget(
+            name: "ATProtoOAuthLoginTests",
+            dependencies: [
+                "ATProtoOAuth",
+                "ATProtoOAuthLogin",
+                "ATProtoDiscovery",
+                "ATProtoDevServer",
+                "ATProtoHTTP",
+                "AccountStore",
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

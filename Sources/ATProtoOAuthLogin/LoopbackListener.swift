@@ -33,6 +33,8 @@ public actor LoopbackListener {
     private var server: HTTPServer?
     private var serverTask: Task<Void, any Error>?
     private var delivered: Callback?
+    /// Requests to the callback path that were not this login's (R18), for the timeout message.
+    private var ignored = 0
     private var waiter: CheckedContinuation<Callback, any Error>?
 
     public init(port: UInt16 = 0, path: String = "/callback") {
@@ -85,8 +87,7 @@ public actor LoopbackListener {
         if let delivered { return delivered }
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
-            await self?.fail(
-                LoginError(.timeout, "no callback within \(timeout.seconds) s; the browser never returned"))
+            await self?.timeOut(after: timeout)
         }
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
@@ -118,11 +119,21 @@ public actor LoopbackListener {
             return .ignore("this login already received its callback, and its state is single-use (R18)")
         }
         let verdict = judge(callback)
-        if case .ignore = verdict { return verdict }
+        if case .ignore = verdict {
+            ignored += 1
+            return verdict
+        }
         delivered = callback
         waiter?.resume(returning: callback)
         waiter = nil
         return verdict
+    }
+
+    private func timeOut(after timeout: Duration) {
+        let strays =
+            ignored == 0
+            ? "" : "; \(ignored) request(s) to the callback without this login's state were ignored (R18)"
+        fail(LoginError(.timeout, "no callback within \(timeout.seconds) s; the browser never returned\(strays)"))
     }
 
     private func fail(_ error: any Error) {
