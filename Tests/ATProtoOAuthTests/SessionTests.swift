@@ -121,4 +121,35 @@ struct SessionTests {
         #expect(kept.refreshToken == "refresh-token-secret")
         #expect(kept.expiresAt == now.addingTimeInterval(Session.assumedAccessTokenLifetime))
     }
+
+    @Test("R20: the granted scope is stored verbatim and round-trips exactly; the parsed view stays available")
+    func verbatimScope() throws {
+        let granted =
+            "atproto  repo:com.example.dev.post?action=delete&action=create "
+            + "rpc?lxm=a.b.c&lxm=d.e.f&aud=did:web:api.bsky.app#bsky_appview futurething:xyz atproto"
+        var session = try Self.make()
+        session.scope = try ScopeSet(granted: granted)
+        let data = try session.encoded()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#""scope" : "\#(granted)""#))
+        let decoded = try Session.decode(data)
+        #expect(decoded == session)
+        #expect(decoded.scope.rawValue == granted && decoded.scope.description == granted)
+        #expect(decoded.scope.scopes.count == 4 && decoded.scope.unrecognized.count == 1)
+        #expect(decoded.description.contains(granted))
+        let token = ValidatedToken(
+            accessToken: "a", refreshToken: nil, expiresIn: 60, scope: try ScopeSet(granted: granted), sub: session.did)
+        #expect(try Self.make().applying(token, now: Date()).scope.rawValue == granted)
+    }
+
+    @Test("R20: session files that stored the canonical scope, or a form this build rejects, still load")
+    func oldScopeFormats() throws {
+        var object = try #require(JSONValue.parse(try Self.make().encoded(), source: "s").objectValue)
+        for stored in ["atproto transition:generic", "atproto repo:app.bsky.feed.post", "atproto rpc:a.b.c newthing:x"]
+        {
+            object["scope"] = .string(stored)
+            let session = try Session.decode(JSONEncoder().encode(JSONValue.object(object)))
+            #expect(session.scope.rawValue == stored)
+        }
+    }
 }

@@ -56,6 +56,74 @@ struct TokenResponseTests {
         #expect(token.notGranted == ["transition:generic", "transition:chat.bsky"])
     }
 
+    /// What a server returns for `atproto include:com.example.dev.basicAccess`: the permission
+    /// set expanded, repeated parameters, an encoded `#`, and a form nobody knows yet.
+    static let expandedGrant =
+        "atproto repo:com.example.dev.post?action=create&action=delete "
+        + "repo?collection=com.example.dev.like&collection=com.example.dev.repost "
+        + "rpc?lxm=com.example.dev.getFeed&lxm=com.example.dev.getTimeline&aud=did:web:appview.dev.test%23dev_appview "
+        + "blob?accept=image/*&accept=video/* futurething:xyz"
+
+    @Test("R20: an expanded include: permission set validates, is kept verbatim and is not reported as refused")
+    func expandedInclude() throws {
+        let token = try validate(
+            Self.body(scope: Self.expandedGrant), requested: "atproto include:com.example.dev.basicAccess")
+        #expect(token.scope.rawValue == Self.expandedGrant && token.scope.description == Self.expandedGrant)
+        #expect(token.scope.unrecognized.map(\.description) == ["futurething:xyz"])
+        #expect(token.notGranted.isEmpty)
+        // Refresh asks with the stored (expanded) scope: nothing is missing either.
+        #expect(try validate(Self.body(scope: Self.expandedGrant), requested: Self.expandedGrant).notGranted.isEmpty)
+    }
+
+    @Test("R20: an include: is reported not granted only when the grant holds nothing it could expand into")
+    func refusedInclude() throws {
+        #expect(
+            try validate(Self.body(scope: "atproto"), requested: "atproto include:com.example.dev.basicAccess")
+                .notGranted == ["include:com.example.dev.basicAccess"])
+        // Permissions the request named itself are not an expansion.
+        #expect(
+            try validate(
+                Self.body(scope: "atproto repo:a.b.c"),
+                requested: "atproto repo:a.b.c include:com.example.dev.basicAccess"
+            ).notGranted == ["include:com.example.dev.basicAccess"])
+        #expect(
+            try validate(
+                Self.body(scope: "atproto include:com.example.dev.basicAccess"),
+                requested: "atproto include?nsid=com.example.dev.basicAccess"
+            ).notGranted.isEmpty)
+    }
+
+    @Test("R20: notGranted compares by meaning, not spelling")
+    func notGrantedByMeaning() throws {
+        let token = try validate(
+            Self.body(scope: "atproto repo:*?action=create&action=update rpc:a.b.c?aud=did:web:x.example.com%23s"),
+            requested:
+                "atproto atproto repo?collection=d.e.f&action=create rpc:a.b.c?aud=did:web:x.example.com#s "
+                + "repo:d.e.f transition:generic not\"valid")
+        #expect(token.notGranted == ["repo:d.e.f", "transition:generic", "not\"valid"])
+    }
+
+    @Test(
+        "R20: granted forms we don't know never fail a login or a refresh",
+        arguments: [
+            "atproto rpc:*?aud=* transition:newthing", "atproto  futurething:xyz  ",
+            "atproto repo:app.bsky.feed.post?x=1",
+            "atproto account:password include:not_an_nsid", "futurething atproto",
+        ])
+    func toleratedGrant(_ scope: String) throws {
+        let token = try validate(Self.body(scope: scope))
+        #expect(token.scope.rawValue == scope && token.scope.includesATProto)
+        #expect(!token.scope.unrecognized.isEmpty)
+    }
+
+    @Test("R20: only RFC 6749 syntax or a missing atproto fails a granted scope")
+    func grantedSyntaxFailures() {
+        for scope in ["atproto a\"b", "atproto\ttransition:generic", "atproto caf\u{E9}", "", "repo:* futurething"] {
+            let error = #expect(throws: ATProtoOAuthError.self) { try validate(Self.body(scope: scope)) }
+            #expect(error?.rule == "R20" && error?.field == "scope", "\(scope)")
+        }
+    }
+
     @Test("R21: without an expected subject any DID is accepted")
     func noExpectedSubject() throws {
         #expect(
