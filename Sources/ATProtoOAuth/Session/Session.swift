@@ -18,7 +18,10 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
     public var authorizationEndpoint: URL?
     public var clientID: String
     public var redirectURI: String?
-    /// The scope actually granted (R20: partial grants are stored as granted).
+    /// The scope actually granted (R20: partial grants are stored as granted), verbatim: it
+    /// is written to the session file as the server's exact string (`scope.rawValue`) and
+    /// `scope.scopes` is the parsed view for display. Files that stored the canonical string
+    /// load unchanged; decoding, like a grant, never fails on a form this build doesn't know.
     public var scope: ScopeSet
     /// Secret.
     public var accessToken: String
