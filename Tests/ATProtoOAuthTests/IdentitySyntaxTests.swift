@@ -106,26 +106,78 @@ struct IdentitySyntaxTests {
     }
 
     @Test(
-        "R2: .local .arpa .onion .internal and handle.invalid never resolve",
+        "R2: .alt .arpa .example .internal .invalid .local .localhost .onion and handle.invalid never resolve",
         arguments: [
             ("laptop.local", "local"), ("SRI-NIC.ARPA", "arpa"), ("friend.expyuzz4wqqyqhjn.onion", "onion"),
-            ("server.internal", "internal"), ("handle.invalid", "handle.invalid"),
+            ("server.internal", "internal"), ("handle.invalid", "handle.invalid"), ("other.invalid", "invalid"),
+            ("alice.example", "example"), ("dev.localhost", "localhost"), ("name.alt", "alt"),
         ])
     func disallowedTLDs(_ input: String, _ named: String) throws {
         let handle = try Handle(input)
         #expect(!handle.isResolvable)
+        #expect(!handle.isResolvable(development: true))
         let error = try #require(throws: ATProtoOAuthError.self) { try handle.requireResolvable() }
         #expect(error.rule == "R2")
         #expect(error.reason.contains(named))
+        #expect(throws: ATProtoOAuthError.self) { try handle.requireResolvable(development: true) }
     }
 
-    @Test("R2: ordinary handles resolve, including other .invalid names")
+    @Test("R2: the list of disallowed TLDs is exactly the checklist's")
+    func disallowedTLDList() {
+        #expect(
+            Handle.disallowedTLDs == ["alt", "arpa", "example", "internal", "invalid", "local", "localhost", "onion"])
+        #expect(Handle.developmentTLDs == ["test"])
+    }
+
+    @Test("R2: .test resolves only in development mode (the dev network's alice.test, bob.test, carol.test)")
+    func testTLDOnlyInDevelopment() throws {
+        for input in ["alice.test", "bob.test", "carol.test"] {
+            let handle = try Handle(input)
+            #expect(!handle.isResolvable)
+            let error = try #require(throws: ATProtoOAuthError.self) { try handle.requireResolvable() }
+            #expect(error.rule == "R2")
+            #expect(error.reason.contains("'.test'") && error.reason.contains("development mode"))
+            #expect(handle.isResolvable(development: true))
+            try handle.requireResolvable(development: true)
+        }
+    }
+
+    @Test("R2: ordinary handles resolve, including names that merely contain a disallowed word")
     func resolvableHandles() throws {
-        for input in ["alice.bsky.social", "john.test", "other.invalid", "local.example.com"] {
+        for input in ["alice.bsky.social", "local.example.com", "test.bsky.social", "onion.dev", "example.com"] {
             let handle = try Handle(input)
             #expect(handle.isResolvable)
             try handle.requireResolvable()
         }
+    }
+
+    @Test("R2: did:web hosts under a disallowed TLD are refused before any request; .test only in development")
+    func webDisallowedTLDs() throws {
+        for host in [
+            "pds.local", "x.onion", "corp.internal", "a.example", "b.invalid", "c.alt", "d.arpa", "e.localhost",
+        ] {
+            let did = try DID("did:web:\(host)")
+            let error = try #require(throws: ATProtoOAuthError.self) {
+                try did.webDocumentURL(allowLocalhostPort: true)
+            }
+            #expect(error.rule == "R2")
+            #expect(error.reason.contains(host))
+        }
+        let test = try DID("did:web:feed.test")
+        let refused = try #require(throws: ATProtoOAuthError.self) {
+            try test.webDocumentURL(allowLocalhostPort: false)
+        }
+        #expect(refused.rule == "R2" && refused.reason.contains("development mode"))
+        #expect(
+            try test.webDocumentURL(allowLocalhostPort: true).absoluteString == "https://feed.test/.well-known/did.json"
+        )
+        // localhost is the development loopback host, and nothing else.
+        #expect(throws: ATProtoOAuthError.self) {
+            try DID("did:web:localhost").webDocumentURL(allowLocalhostPort: false)
+        }
+        #expect(
+            try DID("did:web:localhost%3A2584").webDocumentURL(allowLocalhostPort: true).absoluteString
+                == "http://localhost:2584/.well-known/did.json")
     }
 
     @Test("R4: DID parts and supported methods")

@@ -17,7 +17,7 @@ extension DIDDocument {
         var services: [Service] = []
         var indices: [Int] = []
         var malformed: [MalformedService] = []
-        var memberProblem: String?
+        var nonArray: JSONValue?
         switch try container.decodeIfPresent(JSONValue.self, forKey: .service) {
         case nil, .null?:
             service = nil
@@ -34,20 +34,30 @@ extension DIDDocument {
             service = services
         case let other?:
             service = nil
-            memberProblem = "is \(DIDDocument.kind(of: other)), not an array"
+            nonArray = other
         }
         serviceIndices = indices
         malformedServices = malformed
-        serviceMemberProblem = memberProblem
+        nonArrayService = nonArray
     }
 
-    /// Writes `id`, the string aliases and the well-formed services; what decoding skipped
-    /// is not written back.
+    /// Writes `id`, the string aliases and every service entry in its original position
+    /// (malformed ones as they came), so decoding the output gives this document back.
+    /// Members atproto does not use are not written.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encodeIfPresent(alsoKnownAs, forKey: .alsoKnownAs)
-        try container.encodeIfPresent(service, forKey: .service)
+        if let nonArrayService {
+            try container.encode(nonArrayService, forKey: .service)
+        } else if let service {
+            var entries: [(index: Int, value: JSONValue)] = malformedServices.map { ($0.index, $0.raw) }
+            for (position, entry) in service.enumerated() {
+                let index = serviceIndices.indices.contains(position) ? serviceIndices[position] : position
+                entries.append((index, entry.json))
+            }
+            try container.encode(entries.sorted { $0.index < $1.index }.map(\.value), forKey: .service)
+        }
     }
 
     /// One `service` entry per DID Core: an object with a string `id`, a `type` that is a
@@ -58,8 +68,8 @@ extension DIDDocument {
         guard let object = entry.objectValue else {
             return .failure(
                 MalformedService(
-                    index: index, id: nil, hasPDSType: nil, field: prefix, reason: "is \(kind(of: entry)), not an object"
-                ))
+                    index: index, id: nil, hasPDSType: nil, field: prefix,
+                    reason: "is \(kind(of: entry)), not an object", raw: entry))
         }
         let id = object["id"]?.stringValue
         let types: [String]?
@@ -74,14 +84,16 @@ extension DIDDocument {
         func failure(_ member: String, _ reason: String) -> Result<Service, MalformedService> {
             .failure(
                 MalformedService(
-                    index: index, id: id, hasPDSType: hasPDSType, field: "\(prefix).\(member)", reason: reason))
+                    index: index, id: id, hasPDSType: hasPDSType, field: "\(prefix).\(member)", reason: reason,
+                    raw: entry))
         }
         guard let id else {
             return failure("id", object["id"].map { "is \(kind(of: $0)), not a string" } ?? "is missing")
         }
         guard let types else {
             return failure(
-                "type", object["type"].map { "is \(kind(of: $0)), not a string or an array of strings" } ?? "is missing")
+                "type", object["type"].map { "is \(kind(of: $0)), not a string or an array of strings" } ?? "is missing"
+            )
         }
         guard let endpoint = object["serviceEndpoint"] else { return failure("serviceEndpoint", "is missing") }
         switch endpoint {
@@ -130,3 +142,14 @@ extension DIDDocument {
 }
 
 extension DIDDocument.MalformedService: Error {}
+
+extension DIDDocument.Service {
+    /// The entry as JSON, `type` in its string form when there is one type.
+    var json: JSONValue {
+        .object([
+            "id": .string(id),
+            "type": types.count == 1 ? .string(types[0]) : .array(types.map(JSONValue.string)),
+            "serviceEndpoint": serviceEndpoint,
+        ])
+    }
+}

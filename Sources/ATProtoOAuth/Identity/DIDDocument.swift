@@ -61,8 +61,9 @@ public struct DIDDocument: Codable, Hashable, Sendable {
         }
     }
 
-    /// A `service` entry that could not be decoded, kept (by position) only so that a broken
-    /// PDS entry is reported precisely instead of as "no PDS service" (R6).
+    /// A `service` entry that could not be decoded, kept (by position, with its JSON) so that
+    /// a broken PDS entry is reported precisely instead of as "no PDS service" (R6), and so
+    /// that re-encoding the document loses nothing.
     struct MalformedService: Hashable, Sendable {
         /// Position in the document's `service` array.
         let index: Int
@@ -74,6 +75,7 @@ public struct DIDDocument: Codable, Hashable, Sendable {
         /// The member at fault, e.g. `service[2].type`.
         let field: String
         let reason: String
+        let raw: JSONValue
     }
 
     public let id: String
@@ -85,8 +87,8 @@ public struct DIDDocument: Codable, Hashable, Sendable {
     /// name the member a person will find in the raw document.
     let serviceIndices: [Int]
     let malformedServices: [MalformedService]
-    /// Set when `service` is present but not an array.
-    let serviceMemberProblem: String?
+    /// The `service` member when it is present but not an array.
+    let nonArrayService: JSONValue?
 
     public init(id: String, alsoKnownAs: [String]?, service: [Service]?) {
         self.id = id
@@ -94,7 +96,7 @@ public struct DIDDocument: Codable, Hashable, Sendable {
         self.service = service
         self.serviceIndices = Array((service ?? []).indices)
         self.malformedServices = []
-        self.serviceMemberProblem = nil
+        self.nonArrayService = nil
     }
 
     /// The service id fragment that marks the PDS (R6).
@@ -185,10 +187,11 @@ public struct DIDDocument: Codable, Hashable, Sendable {
     /// Why no PDS was found, as precisely as the document allows: a malformed entry with the
     /// PDS id, then a PDS-id entry of another type, then no PDS entry at all (R6).
     private func noPDSError(_ services: [Service]) -> ATProtoOAuthError {
-        if let problem = serviceMemberProblem {
+        if let member = nonArrayService {
             return ATProtoOAuthError(
                 .invalidDIDDocument, rule: "R6", field: "service",
-                "the DID document of \(id) has a 'service' member that \(problem), so it names no PDS")
+                "the DID document of \(id) has a 'service' member that is \(DIDDocument.kind(of: member)), "
+                    + "not an array, so it names no PDS")
         }
         if let broken = malformedServices.first(where: { entry in
             entry.id.map(isPDSServiceID) == true && entry.hasPDSType != false
