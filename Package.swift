@@ -196,5 +196,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The CLI's own logic in process (exit-code mapping), without running the binary.
+        .testTarget(
+            name: "ATProtoOAuthCLIUnitTests",
+            dependencies: [
+                "ATProtoOAuthCLI",
+                "ATProtoOAuth",
+                "ATProtoOAuthLogin",
+                "ATProtoDiscovery",
+                "ATProtoHTTP",
+                "AccountStore",
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
