@@ -157,6 +157,8 @@ struct LiveAccountsService: AccountsService {
             hint = "the request was denied in the browser; press L to try again"
         case let error as LoginError where error.code == .timeout:
             hint = "the browser never came back; press L to try again"
+        case let error as LoginError where error.rootCause.map(ErrorReporting.isNetworkFailure) == true:
+            hint = "the network or the server did not answer; check it and press L to try again"
         case is LoginError:
             hint = "press L to try again; d shows what discovery finds"
         case let error as ATProtoOAuthError where error.code == .needsLogin || error.code == .issuerChanged:
