@@ -77,12 +77,12 @@ struct HostileIdentityTests {
         expectFailure(error, step: .resolveHandle, code: .notFound, rule: "R3", reasonContains: "HTTP \(status)")
     }
 
-    @Test("R3: well-known served as HTML is refused")
+    @Test("R3: a well-known HTML page is refused because its first line is not a DID (the media type is not checked)")
     func wellKnownHTML() async {
         let transport = FakeTransport(Fixture.routes())
         transport[Fixture.wellKnownURL] = .text("<html>\(Fixture.did)</html>", contentType: "text/html")
         let error = await discoveryFailure(Fixture.discovery(transport, FakeTXTResolver()), Fixture.handle)
-        expectFailure(error, step: .resolveHandle, code: .notFound, rule: "R3", reasonContains: "text/html")
+        expectFailure(error, step: .resolveHandle, code: .notFound, rule: "R3", reasonContains: "is not a DID")
     }
 
     @Test("R3, R29: an oversize well-known body is refused")

@@ -140,6 +140,54 @@ struct AuthorizationServerMetadataTests {
         }
     }
 
+    @Test("R29: protected_resources absent means nothing to check; present, it must list the PDS resource")
+    func protectedResources() throws {
+        var object = try MetadataFixture.object("bsky-entryway-authorization-server")
+        let absent = try AuthorizationServerMetadata.decode(try MetadataFixture.encode(object))
+        #expect(absent.protectedResourcesCheck(resource: "https://pds.example.com") == nil)
+
+        object["protected_resources"] = .array([.string("https://a.example.com"), .string("https://pds.example.com")])
+        let listed = try AuthorizationServerMetadata.decode(try MetadataFixture.encode(object))
+        #expect(listed.protectedResources == ["https://a.example.com", "https://pds.example.com"])
+        let pass = try #require(listed.protectedResourcesCheck(resource: "https://pds.example.com"))
+        #expect(pass.ok && pass.rule == "R29" && pass.name == "protected_resources")
+        let fail = try #require(listed.protectedResourcesCheck(resource: "https://other.example.com"))
+        #expect(!fail.ok && fail.rule == "R29" && fail.name == "protected_resources")
+        #expect(fail.detail.contains("https://other.example.com"))
+        // The R9 checks are unaffected: this is a check against the PDS, made in discovery.
+        #expect(listed.checks(issuer: Self.bsky, allowHTTPLoopback: false).failures.isEmpty)
+
+        object["protected_resources"] = .array([])
+        let empty = try AuthorizationServerMetadata.decode(try MetadataFixture.encode(object))
+        #expect(empty.protectedResourcesCheck(resource: "https://pds.example.com")?.ok == false)
+    }
+
+    @Test(
+        "R29: protected_resources compare origins tolerantly (trailing slash, case, default port)",
+        arguments: [
+            ("https://pds.example.com/", "https://pds.example.com"),
+            ("https://pds.example.com", "https://pds.example.com/"),
+            ("https://PDS.Example.com", "https://pds.example.com"),
+            ("https://pds.example.com:443", "https://pds.example.com"),
+        ])
+    func protectedResourcesTolerant(_ listed: String, _ resource: String) throws {
+        var object = try MetadataFixture.object("bsky-entryway-authorization-server")
+        object["protected_resources"] = .array([.string(listed)])
+        let metadata = try AuthorizationServerMetadata.decode(try MetadataFixture.encode(object))
+        #expect(metadata.protectedResourcesCheck(resource: resource)?.ok == true)
+        #expect(metadata.protectedResourcesCheck(resource: "https://pds.example.org")?.ok == false)
+    }
+
+    @Test("R29: protected_resources of the wrong type is a decode error naming the field")
+    func protectedResourcesWrongType() throws {
+        var object = try MetadataFixture.object("bsky-entryway-authorization-server")
+        object["protected_resources"] = .string("https://pds.example.com")
+        let error = #expect(throws: ATProtoOAuthError.self) {
+            try AuthorizationServerMetadata.decode(try MetadataFixture.encode(object))
+        }
+        #expect(error?.field == "protected_resources")
+    }
+
     @Test("R9: require_request_uri_registration may be absent")
     func requestURIRegistrationAbsent() throws {
         var object = try MetadataFixture.object("bsky-entryway-authorization-server")
