@@ -17,7 +17,8 @@ enum ExitCodes {
     static let needsLogin = ExitCode(5)
     /// The account store is unusable (permissions, corrupt file, lock timeout) or the account is unknown.
     static let storeError = ExitCode(6)
-    /// A network or server error while using a session (refresh, request, revoke).
+    /// A network or server error: while using a session (refresh, request, revoke), or during
+    /// a login once discovery is done (PAR, token exchange).
     static let networkError = ExitCode(7)
 
     /// The table printed in `--help` and mirrored in the README.
@@ -30,6 +31,6 @@ enum ExitCodes {
           4  login failed (denied, timed out, callback or token checks failed)
           5  the account needs a new login
           6  account store error or unknown account
-          7  network or server error while using a session
+          7  network error (also during a login after discovery), or server error while using a session
         """
 }

@@ -109,12 +109,18 @@ extension EndToEnd {
             }
         }
 
-        @Test("R18: a callback whose state was changed is refused (exit 4), nothing stored")
+        @Test(
+            "R18: a callback whose state was changed is answered 400 and ignored; the login times out (exit 4), nothing stored"
+        )
         func tamperedState() async throws {
             try await withHarness { cli in
-                let result = try await cli.login("alice.test", browser: .tamperState)
+                // A callback without this login's state is answered 400 and ignored: the listener
+                // keeps waiting for the real one, so the login ends at its callback timeout.
+                let result = try await cli.run(
+                    ["login", "alice.test", "--json", "--callback-timeout", "3"], browser: .tamperState)
                 #expect(result.exitCode == 4, "\(result)\nbrowser log:\n\(cli.home.browserLogText)")
-                #expect(result.stderr.contains("error: callback: R18 state"), "\(result)")
+                #expect(result.stderr.contains("without this login's state were ignored (R18)"), "\(result)")
+                #expect(cli.home.browserLogText.contains("400"), "\(cli.home.browserLogText)")
                 #expect(cli.accountFiles().isEmpty)
             }
         }

@@ -145,7 +145,12 @@ struct FlowTests {
                     ("error_description", "User declined"),
                 ], .authorizationDenied, "error"
             ),
-            ([("state", "s1"), ("error", "server_error"), ("error_description", "boom")], .oauthError, "server_error"),
+            (
+                [
+                    ("state", "s1"), ("iss", "https://bsky.social"), ("error", "server_error"),
+                    ("error_description", "boom"),
+                ], .oauthError, "server_error"
+            ),
             ([("state", "forged"), ("error", "access_denied")], .invalidCallback, "state"),
         ]
         for (query, code, field) in cases {

@@ -175,29 +175,8 @@ public struct SessionAgent: Sendable {
     /// refresh token ends the whole grant; without one, the access token is revoked.
     public func revoke(_ did: DID) async throws {
         let session = try storage.load(did)
-        guard let endpoint = session.revocationEndpoint else {
-            throw ATProtoOAuthError(
-                .invalidSession, rule: "R27", field: "revocation_endpoint",
-                "\(session.issuer) publishes no revocation endpoint")
-        }
-        let key = try DPoPKey(privateJWK: session.dpopKey)
         var nonces = session.dpopNonces
-        let request =
-            session.refreshToken.map {
-                RevocationRequest(token: $0, tokenTypeHint: "refresh_token", clientID: session.clientID)
-            }
-            ?? RevocationRequest(token: session.accessToken, tokenTypeHint: "access_token", clientID: session.clientID)
-        let response = try await DPoPSender(transport: transport, key: key, now: now).send(
-            method: "POST", url: endpoint, nonces: &nonces
-        ) { proof in
-            request.httpRequest(endpoint: endpoint, dpopProof: proof)
-        }
-        guard (200..<300).contains(response.status) else {
-            let error = OAuthErrorResponse.parse(response)
-            throw ATProtoOAuthError(
-                .oauthError, rule: "R27", field: "revocation_endpoint",
-                "revocation answered \(response.status)\(error.map { " \($0.error)" } ?? "")")
-        }
+        try await Revocation.send(session, nonces: &nonces, transport: transport, now: now)
     }
 
     /// Saves nonces learnt from a response. Best effort (R23): a nonce only saves a round
