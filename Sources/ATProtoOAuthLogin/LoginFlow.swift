@@ -136,6 +136,9 @@ public struct LoginFlow: Sendable {
             }
         }
 
+        // The access token's lifetime counts from when it was asked for, never from when the
+        // answer arrived: a slow answer must not make us trust a token longer than it lives.
+        let requestedAt = now()
         let token = try await steps.run(LoginStepName.token.rawValue, target: server.token.absoluteString) {
             let request = TokenRequest.authorizationCode(
                 code: code, codeVerifier: pkce.verifier, redirectURI: redirectURI.absoluteString, clientID: clientID)
@@ -186,7 +189,7 @@ public struct LoginFlow: Sendable {
             pushedAuthorizationRequestEndpoint: server.par, authorizationEndpoint: server.authorization,
             clientID: clientID, redirectURI: redirectURI.absoluteString, scope: token.scope,
             accessToken: token.accessToken, refreshToken: token.refreshToken,
-            expiresAt: created.addingTimeInterval(
+            expiresAt: requestedAt.addingTimeInterval(
                 token.expiresIn.map(TimeInterval.init) ?? Session.assumedAccessTokenLifetime), dpopKey: key.privateJWK,
             dpopNonces: nonces,
             createdAt: created, refreshedAt: nil)

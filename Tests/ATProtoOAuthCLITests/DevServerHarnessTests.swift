@@ -10,7 +10,7 @@ extension EndToEnd {
             let server = try await DevServerProcess.start(["--auto-approve"])
             let info = server.info
             #expect(info.accounts.map(\.handle) == ["alice.test", "bob.test", "carol.test"])
-            #expect(info.pds.count == 2)
+            #expect(info.pds.count == 3, "entryway PDS, self-hosted PDS, second entryway PDS")
             #expect(info.clientFlags.contains("--allow-http-loopback"))
 
             let home = try TestHome()
