@@ -15,28 +15,28 @@ let package = Package(
         .library(name: "ATProtoDevServer", targets: ["ATProtoDevServer"]),
         .library(name: "ATProtoDiscovery", targets: ["ATProtoDiscovery"]),
         .library(name: "ATProtoOAuthLogin", targets: ["ATProtoOAuthLogin"]),
-        .library(name: "AccountStore", targets: ["AccountStore"]),
-        .library(name: "AccountsTUI", targets: ["AccountsTUI"]),
+        .library(name: "ATProtoAccountStore", targets: ["ATProtoAccountStore"]),
+        .library(name: "ATProtoAccountsTUI", targets: ["ATProtoAccountsTUI"]),
         .executable(name: "atproto-oauth", targets: ["ATProtoOAuthCLI"]),
         .executable(name: "atproto-oauth-bench", targets: ["ATProtoOAuthBench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
-        .package(url: "https://github.com/swhitty/FlyingFox.git", exact: "0.27.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
         // C interop only; no logic.
         .target(
-            name: "CResolv",
+            name: "CATProtoResolv",
             linkerSettings: [.linkedLibrary("resolv")]
         ),
         .target(
-            name: "CNCurses",
+            name: "CATProtoNCurses",
             linkerSettings: [.linkedLibrary("ncursesw")]
         ),
 
@@ -53,7 +53,7 @@ let package = Package(
             name: "ATProtoHTTP",
             dependencies: [
                 "ATProtoOAuth",
-                "CResolv",
+                "CATProtoResolv",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -82,14 +82,14 @@ let package = Package(
         ),
         // Multi-account persistence: one 0600 file per DID, atomic writes, flock.
         .target(
-            name: "AccountStore",
+            name: "ATProtoAccountStore",
             dependencies: ["ATProtoOAuth"],
             swiftSettings: swiftSettings
         ),
         // The ncurses front end: Model → update(Event) → view(Screen).
         .target(
-            name: "AccountsTUI",
-            dependencies: ["ATProtoOAuth", "CNCurses"],
+            name: "ATProtoAccountsTUI",
+            dependencies: ["ATProtoOAuth", "CATProtoNCurses"],
             swiftSettings: swiftSettings
         ),
         // A strict loopback ATProto network (PLC, PDS, authorization server, DNS) for tests and demos.
@@ -110,8 +110,8 @@ let package = Package(
                 "ATProtoDevServer",
                 "ATProtoDiscovery",
                 "ATProtoOAuthLogin",
-                "AccountStore",
-                "AccountsTUI",
+                "ATProtoAccountStore",
+                "ATProtoAccountsTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -125,8 +125,8 @@ let package = Package(
                 "ATProtoDiscovery",
                 "ATProtoDevServer",
                 "ATProtoOAuthLogin",
-                "AccountStore",
-                "AccountsTUI",
+                "ATProtoAccountStore",
+                "ATProtoAccountsTUI",
             ],
             swiftSettings: swiftSettings
         ),
@@ -161,8 +161,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AccountStoreTests",
-            dependencies: ["AccountStore"],
+            name: "ATProtoAccountStoreTests",
+            dependencies: ["ATProtoAccountStore"],
             swiftSettings: swiftSettings
         ),
         // End-to-end: drives the built `atproto-oauth` binary against `atproto-oauth dev-server`.
@@ -170,15 +170,15 @@ let package = Package(
             name: "ATProtoOAuthCLITests",
             dependencies: [
                 "ATProtoOAuth",
-                "AccountStore",
+                "ATProtoAccountStore",
                 .product(name: "FlyingFox", package: "FlyingFox"),
             ],
             resources: [.copy("Support/browser.py")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "AccountsTUITests",
-            dependencies: ["AccountsTUI"],
+            name: "ATProtoAccountsTUITests",
+            dependencies: ["ATProtoAccountsTUI"],
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
@@ -192,7 +192,7 @@ let package = Package(
                 "ATProtoDiscovery",
                 "ATProtoDevServer",
                 "ATProtoHTTP",
-                "AccountStore",
+                "ATProtoAccountStore",
             ],
             swiftSettings: swiftSettings
         ),
@@ -205,7 +205,7 @@ let package = Package(
                 "ATProtoOAuthLogin",
                 "ATProtoDiscovery",
                 "ATProtoHTTP",
-                "AccountStore",
+                "ATProtoAccountStore",
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,7 +3,7 @@ import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import AccountStore
+import ATProtoAccountStore
 import Foundation
 
 /// Whole logins and refreshes against an auto-approve dev network that adds 50 ms to every

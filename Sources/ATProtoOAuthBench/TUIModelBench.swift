@@ -1,6 +1,6 @@
 import ATProtoOAuth
-import AccountStore
-import AccountsTUI
+import ATProtoAccountStore
+import ATProtoAccountsTUI
 import Foundation
 
 /// Issue 6, "Performance", in-process half: what one frame of the accounts screen costs with
@@ -23,7 +23,7 @@ enum TUIModelBench {
     private static func measureFrames(_ frames: Int, accounts: [AccountSummary], now: Date) -> [Figure] {
         var model = Model(now: now, rows: rows, cols: cols)
         let loadStart = ContinuousClock.now
-        model = AccountsTUI.update(model, .accountsLoaded(accounts: accounts, problems: [])).0
+        model = ATProtoAccountsTUI.update(model, .accountsLoaded(accounts: accounts, problems: [])).0
         let loadTime = ContinuousClock.now - loadStart
         var screen = MemoryScreen(rows: rows, cols: cols)
         // Warm-up: first-use costs (allocations, lazy tables) are not a frame's cost.
@@ -35,13 +35,13 @@ enum TUIModelBench {
         for frame in 0..<max(frames, 1) {
             let date = now.addingTimeInterval(Double(frame) * 0.25)
             let t0 = ContinuousClock.now
-            model = AccountsTUI.update(model, .tick(date)).0
+            model = ATProtoAccountsTUI.update(model, .tick(date)).0
             let t1 = ContinuousClock.now
             view(model, into: &screen)
             let t2 = ContinuousClock.now
             // Walk down the list and back, so the selection (and the scrolled window) moves.
             let direction: Key = (frame / 500) % 2 == 0 ? .down : .up
-            model = AccountsTUI.update(model, .key(direction)).0
+            model = ATProtoAccountsTUI.update(model, .key(direction)).0
             let t3 = ContinuousClock.now
             tick.add((t1 - t0).microseconds)
             render.add((t2 - t1).microseconds)

@@ -1,7 +1,7 @@
 import ATProtoDiscovery
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import AccountStore
+import ATProtoAccountStore
 import ArgumentParser
 import Foundation
 import Testing

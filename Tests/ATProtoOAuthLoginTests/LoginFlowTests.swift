@@ -2,7 +2,7 @@ import ATProtoDevServer
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
-import AccountStore
+import ATProtoAccountStore
 import Foundation
 import Testing
 

@@ -1,9 +1,9 @@
 import ATProtoOAuth
-import CResolv
+import CATProtoResolv
 import Dispatch
 import Foundation
 
-/// The real ``TXTResolver``: glibc's `res_nquery` through `CResolv`, for handle resolution
+/// The real ``TXTResolver``: glibc's `res_nquery` through `CATProtoResolv`, for handle resolution
 /// (R3: `_atproto.<handle>` TXT `did=…`).
 ///
 /// `res_nquery` blocks, so every look-up runs on a dedicated dispatch queue rather than

@@ -1,7 +1,7 @@
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
-import AccountStore
+import ATProtoAccountStore
 import Foundation
 
 /// The real components one command invocation uses: one HTTP client (pooled keep-alive

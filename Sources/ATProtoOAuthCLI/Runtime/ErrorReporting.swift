@@ -2,7 +2,7 @@ import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import AccountStore
+import ATProtoAccountStore
 import ArgumentParser
 import Foundation
 

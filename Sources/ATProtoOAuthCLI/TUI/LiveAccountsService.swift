@@ -1,8 +1,8 @@
 import ATProtoDiscovery
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import AccountStore
-import AccountsTUI
+import ATProtoAccountStore
+import ATProtoAccountsTUI
 import Foundation
 
 /// The TUI's window on the real world: the account store, discovery, login and the session

@@ -2,7 +2,7 @@ import ATProtoDevServer
 import ATProtoHTTP
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import AccountsTUI
+import ATProtoAccountsTUI
 import ArgumentParser
 import Foundation
 

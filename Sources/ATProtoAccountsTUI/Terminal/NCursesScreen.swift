@@ -1,4 +1,4 @@
-import CNCurses
+import CATProtoNCurses
 
 /// The real terminal. Only the run loop's thread creates and uses it.
 struct NCursesScreen: Screen {

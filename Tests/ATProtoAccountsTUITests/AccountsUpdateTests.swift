@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import AccountsTUI
+@testable import ATProtoAccountsTUI
 
 @Suite("Accounts page: keys → model and effects")
 struct AccountsUpdateTests {

@@ -2,7 +2,7 @@ import ATProtoOAuth
 import Foundation
 import Testing
 
-@testable import AccountsTUI
+@testable import ATProtoAccountsTUI
 
 /// An in-memory service with short delays, for driving the real runner by hand or under tmux.
 final class FakeService: AccountsService, @unchecked Sendable {

@@ -1,7 +1,7 @@
 import ATProtoOAuth
 import Foundation
 
-@testable import AccountsTUI
+@testable import ATProtoAccountsTUI
 
 /// Fixed data so every frame and state is deterministic.
 enum Sample {

@@ -1,5 +1,5 @@
 import ATProtoOAuth
-import AccountStore
+import ATProtoAccountStore
 import Foundation
 import Testing
 

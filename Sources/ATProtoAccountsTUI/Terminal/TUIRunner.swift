@@ -1,4 +1,4 @@
-import CNCurses
+import CATProtoNCurses
 import Foundation
 
 /// Runs the TUI on the terminal until the person quits.

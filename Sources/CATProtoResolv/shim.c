@@ -1,4 +1,4 @@
-#include "CResolv.h"
+#include "CATProtoResolv.h"
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>

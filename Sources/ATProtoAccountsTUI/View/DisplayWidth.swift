@@ -1,4 +1,4 @@
-import CNCurses
+import CATProtoNCurses
 
 /// Terminal cell widths, so columns line up with accents, CJK and emoji.
 enum DisplayWidth {

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE 1
-#include "CNCurses.h"
+#include "CATProtoNCurses.h"
 
 WINDOW *cncurses_stdscr(void) { return stdscr; }
 int cncurses_rows(WINDOW *win) { int y, x; getmaxyx(win, y, x); (void)x; return y; }

@@ -2,7 +2,7 @@ import ATProtoOAuth
 import Foundation
 import Testing
 
-@testable import AccountsTUI
+@testable import ATProtoAccountsTUI
 
 @Suite("Discovery and login pages: keys and progress → model and effects")
 struct FlowUpdateTests {

@@ -2,7 +2,7 @@ import ATProtoOAuth
 import Foundation
 import Testing
 
-@testable import AccountsTUI
+@testable import ATProtoAccountsTUI
 
 /// Golden frames: the view drawn into a MemoryScreen, compared with `Golden/<name>-<cols>x<rows>.txt`.
 /// Run with `UPDATE_GOLDEN=1` to rewrite them after an intended change (then review the diff).
