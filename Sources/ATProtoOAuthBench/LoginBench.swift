@@ -1,9 +1,9 @@
+import ATProtoAccountStore
 import ATProtoDevServer
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import ATProtoAccountStore
 import Foundation
 
 /// Whole logins and refreshes against an auto-approve dev network that adds 50 ms to every

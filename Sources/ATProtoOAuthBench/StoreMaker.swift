@@ -1,5 +1,5 @@
-import ATProtoOAuth
 import ATProtoAccountStore
+import ATProtoOAuth
 import Foundation
 
 /// Fills an account store with synthetic but valid sessions (`make-store DIR N`), for the TUI

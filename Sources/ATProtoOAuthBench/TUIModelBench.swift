@@ -1,6 +1,6 @@
-import ATProtoOAuth
 import ATProtoAccountStore
 import ATProtoAccountsTUI
+import ATProtoOAuth
 import Foundation
 
 /// Issue 6, "Performance", in-process half: what one frame of the accounts screen costs with

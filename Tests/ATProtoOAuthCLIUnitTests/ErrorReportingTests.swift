@@ -1,7 +1,7 @@
+import ATProtoAccountStore
 import ATProtoDiscovery
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import ATProtoAccountStore
 import ArgumentParser
 import Foundation
 import Testing

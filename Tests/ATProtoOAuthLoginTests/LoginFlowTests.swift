@@ -1,8 +1,8 @@
+import ATProtoAccountStore
 import ATProtoDevServer
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
-import ATProtoAccountStore
 import Foundation
 import Testing
 

@@ -1,7 +1,7 @@
+import ATProtoAccountStore
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
-import ATProtoAccountStore
 import Foundation
 
 /// The real components one command invocation uses: one HTTP client (pooled keep-alive

@@ -1,8 +1,8 @@
+import ATProtoAccountStore
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import ATProtoAccountStore
 import ArgumentParser
 import Foundation
 

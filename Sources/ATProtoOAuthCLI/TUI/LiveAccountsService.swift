@@ -1,8 +1,8 @@
+import ATProtoAccountStore
+import ATProtoAccountsTUI
 import ATProtoDiscovery
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import ATProtoAccountStore
-import ATProtoAccountsTUI
 import Foundation
 
 /// The TUI's window on the real world: the account store, discovery, login and the session

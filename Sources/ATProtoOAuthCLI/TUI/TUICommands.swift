@@ -1,8 +1,8 @@
+import ATProtoAccountsTUI
 import ATProtoDevServer
 import ATProtoHTTP
 import ATProtoOAuth
 import ATProtoOAuthLogin
-import ATProtoAccountsTUI
 import ArgumentParser
 import Foundation
 

@@ -1,5 +1,5 @@
-import ATProtoOAuth
 import ATProtoAccountStore
+import ATProtoOAuth
 import Foundation
 import Testing
 
