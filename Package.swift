@@ -10,6 +10,7 @@ let package = Package(
     name: "atproto-oauth",
     platforms: [.macOS(.v14)],
     products: [
+        .library(name: "ATProtoOAuthClient", targets: ["ATProtoOAuthClient"]),
         .library(name: "ATProtoOAuth", targets: ["ATProtoOAuth"]),
         .library(name: "ATProtoHTTP", targets: ["ATProtoHTTP"]),
         .library(name: "ATProtoDevServer", targets: ["ATProtoDevServer"]),
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // C interop only; no logic.
@@ -80,6 +83,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The client API: login, authorize/callback, restore, XRPC, revoke, refresh many,
+        // session events over any SessionStore — every policy about stored sessions, once.
+        .target(
+            name: "ATProtoOAuthClient",
+            dependencies: ["ATProtoOAuth", "ATProtoDiscovery", "ATProtoOAuthLogin"],
+            swiftSettings: swiftSettings
+        ),
         // Multi-account persistence: one 0600 file per DID, atomic writes, flock.
         .target(
             name: "ATProtoAccountStore",
@@ -99,6 +109,14 @@ let package = Package(
                 "ATProtoOAuth",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "Logging", package: "swift-log"),
+                // The TLS mode: a CONNECT proxy terminating TLS with a throwaway CA.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -128,13 +128,13 @@ enum LoginBench {
 
     private static func measureRefreshes(_ runs: Int, did: DID, _ context: Context) async throws -> [Figure] {
         let tokenPath = try context.store.load(did).tokenEndpoint.path(percentEncoded: true)
-        let plain = SessionAgent(transport: context.transport, storage: context.store, issuerResolver: nil)
+        let plain = SessionAgent(transport: context.transport, store: context.store, issuerResolver: nil)
 
         let slow = try await refreshes(runs, did: did, agent: plain, tokenPath: tokenPath, context)
         // What the CLI runs: the R21 issuer re-check through discovery, its cache shared by the
         // refreshes of one process (the first one resolves, the rest hit the cache).
         let checked = SessionAgent(
-            transport: context.transport, storage: context.store, issuerResolver: context.freshDiscovery())
+            transport: context.transport, store: context.store, issuerResolver: context.freshDiscovery())
         let withCheck = try await refreshes(runs, did: did, agent: checked, tokenPath: tokenPath, context)
         await context.network.setLatency(.zero)
         let local = try await refreshes(runs, did: did, agent: plain, tokenPath: tokenPath, context)

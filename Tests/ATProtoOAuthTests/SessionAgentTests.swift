@@ -22,7 +22,7 @@ struct SessionAgentTests {
         #expect(error?.code == .issuerChanged)
         #expect(error?.rule == "R21")
         #expect(world.transport.requests.isEmpty, "no token request may be sent: \(world.transport.requests)")
-        let stored = try world.storage.load(world.did)
+        let stored = try await world.storage.load(world.did)
         #expect(stored.needsLogin)
         #expect(stored.refreshToken == "refresh-1")
     }
@@ -37,7 +37,7 @@ struct SessionAgentTests {
         }
         let refreshed = try await world.agent.refresh(world.did, replacing: nil)
         #expect(refreshed.pds.absoluteString == Self.movedPDS)
-        #expect(try world.storage.load(world.did).pds.absoluteString == Self.movedPDS)
+        #expect(try await world.storage.load(world.did).pds.absoluteString == Self.movedPDS)
         #expect(refreshed.accessToken == "access-2")
 
         let response = try await world.agent.send(
@@ -95,7 +95,7 @@ struct SessionAgentTests {
         }
         #expect(error?.code == .needsLogin)
         #expect(error?.reason.contains("session revoked") == true)
-        #expect(try world.storage.load(world.did).needsLogin)
+        #expect(try await world.storage.load(world.did).needsLogin)
     }
 
     @Test("R23: a server repeating the nonce it just refused gets no retry")
@@ -160,7 +160,7 @@ private struct World {
     let resolver = ScriptedResolver()
     var agent: SessionAgent {
         SessionAgent(
-            transport: transport, storage: storage, issuerResolver: resolver, lockTimeout: .seconds(5),
+            transport: transport, store: storage, issuerResolver: resolver, lockTimeout: .seconds(5),
             now: { [clock] in clock.now })
     }
 
@@ -228,30 +228,32 @@ private final class ScriptedResolver: IssuerResolving, @unchecked Sendable {
     }
 }
 
-/// One session in memory; `withLock` is a plain async mutex (one process).
-private final class MemoryStorage: SessionStorage, @unchecked Sendable {
+/// The library's in-memory store, whose saves can be made to fail.
+private final class MemoryStorage: SessionStore, @unchecked Sendable {
+    private let base: InMemorySessionStore
     private let lock = NSLock()
-    private var session: Session
     private var saveFails = false
 
-    init(_ session: Session) { self.session = session }
+    init(_ session: Session) { base = InMemorySessionStore([session]) }
 
     var failSaves: Bool {
         get { lock.withLock { saveFails } }
         set { lock.withLock { saveFails = newValue } }
     }
 
-    func load(_ did: DID) throws -> Session { lock.withLock { session } }
+    func load(_ did: DID) async throws -> Session { try await base.load(did) }
 
-    func save(_ session: Session) throws {
-        try lock.withLock {
-            if saveFails { throw CancellationError() }
-            self.session = session
-        }
+    func save(_ session: Session) async throws {
+        if failSaves { throw CancellationError() }
+        await base.save(session)
     }
+
+    func delete(_ did: DID) async throws { try await base.delete(did) }
+
+    func list() async throws -> SessionListing { await base.list() }
 
     func withLock<T: Sendable>(_ did: DID, timeout: Duration, _ body: @Sendable () async throws -> T) async throws -> T
     {
-        try await body()
+        try await base.withLock(did, timeout: timeout, body)
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// - Refreshes when the access token has under `refreshMargin` left, or once after a
 ///   resource server says `invalid_token` (R25).
-/// - Serialises every refresh of an account through `SessionStorage.withLock` and re-reads
+/// - Serialises every refresh of an account through `SessionStore.withLock` and re-reads
 ///   the stored session inside the lock: another thread or process may have refreshed
 ///   already, and reusing its spent refresh token would get the session revoked (R24).
 /// - Persists the new token set and nonces before returning; on `invalid_grant` marks the
@@ -14,26 +14,33 @@ public struct SessionAgent: Sendable {
     public static let refreshMargin: TimeInterval = 60
 
     public let transport: any HTTPTransport
-    public let storage: any SessionStorage
+    public let store: any SessionStore
     public let issuerResolver: (any IssuerResolving)?
     public let lockTimeout: Duration
     private let now: @Sendable () -> Date
+    private let onEvent: @Sendable (SessionEvent) -> Void
 
+    /// - Parameters:
+    ///   - issuerResolver: resolves the DID afresh before each refresh (R21); `nil` skips the
+    ///     re-check (only for stores whose accounts cannot move, e.g. benchmarks).
+    ///   - onEvent: told of every refresh saved and every session found to need a login.
     public init(
-        transport: any HTTPTransport, storage: any SessionStorage, issuerResolver: (any IssuerResolving)?,
-        lockTimeout: Duration = .seconds(30), now: @escaping @Sendable () -> Date = { Date() }
+        transport: any HTTPTransport, store: any SessionStore, issuerResolver: (any IssuerResolving)?,
+        lockTimeout: Duration = .seconds(30), now: @escaping @Sendable () -> Date = { Date() },
+        onEvent: @escaping @Sendable (SessionEvent) -> Void = { _ in }
     ) {
         self.transport = transport
-        self.storage = storage
+        self.store = store
         self.issuerResolver = issuerResolver
         self.lockTimeout = lockTimeout
         self.now = now
+        self.onEvent = onEvent
     }
 
     /// The account's session with at least `refreshMargin` of access-token life, refreshing
     /// first if needed.
     public func validSession(_ did: DID) async throws -> Session {
-        let session = try storage.load(did)
+        let session = try await store.load(did)
         try Self.requireUsable(session)
         guard session.accessTokenExpires(within: Self.refreshMargin, now: now()) else { return session }
         return try await refresh(did, replacing: session.accessToken)
@@ -51,8 +58,8 @@ public struct SessionAgent: Sendable {
     ///   already holds a different one, another process refreshed meanwhile and that session
     ///   is returned without spending the refresh token again. `nil` forces a refresh.
     public func refresh(_ did: DID, replacing stale: String?) async throws -> Session {
-        try await storage.withLock(did, timeout: lockTimeout) {
-            var session = try storage.load(did)
+        try await store.withLock(did, timeout: lockTimeout) {
+            var session = try await store.load(did)
             try Self.requireUsable(session)
             if let stale, session.accessToken != stale,
                 !session.accessTokenExpires(within: Self.refreshMargin, now: now())
@@ -60,7 +67,7 @@ public struct SessionAgent: Sendable {
                 return session
             }
             guard let refreshToken = session.refreshToken else {
-                throw try markNeedsLogin(&session, "the session has no refresh token")
+                throw try await markNeedsLogin(&session, "the session has no refresh token")
             }
             let pds = try await currentPDS(of: &session)
             let key = try DPoPKey(privateJWK: session.dpopKey)
@@ -74,7 +81,7 @@ public struct SessionAgent: Sendable {
             }
             session.dpopNonces = nonces
             if let error = OAuthErrorResponse.parse(response), error.error == "invalid_grant" {
-                throw try markNeedsLogin(
+                throw try await markNeedsLogin(
                     &session,
                     "the authorization server refused the refresh token (\(error.errorDescription ?? "invalid_grant"))")
             }
@@ -82,7 +89,8 @@ public struct SessionAgent: Sendable {
                 requestedScope: session.scope.description, expectedSubject: session.did)
             session = session.applying(token, now: sentAt)
             session.pds = pds
-            try storage.save(session)  // R24: the new token set is persisted before anything else
+            try await store.save(session)  // R24: the new token set is persisted before anything else
+            onEvent(.updated(session))
             return session
         }
     }
@@ -94,11 +102,11 @@ public struct SessionAgent: Sendable {
         guard let issuerResolver else { return session.pds }
         let current = try await issuerResolver.currentServers(for: session.did)
         guard current.issuer.originString == URL(string: session.issuer)?.originString else {
-            _ = try? markNeedsLogin(&session, "")
-            throw ATProtoOAuthError(
-                .issuerChanged, rule: "R21", field: "issuer",
+            let reason =
                 "\(session.did) is now served by \(current.issuer.absoluteString), not \(session.issuer); "
-                    + "the refresh token was not used; log in again")
+                + "the refresh token was not used; log in again"
+            _ = try? await markNeedsLogin(&session, reason)
+            throw ATProtoOAuthError(.issuerChanged, rule: "R21", field: "issuer", reason)
         }
         return current.pds
     }
@@ -174,7 +182,7 @@ public struct SessionAgent: Sendable {
     /// Revokes the session at the authorization server (R27, RFC 7009) with DPoP. Revoking the
     /// refresh token ends the whole grant; without one, the access token is revoked.
     public func revoke(_ did: DID) async throws {
-        let session = try storage.load(did)
+        let session = try await store.load(did)
         var nonces = session.dpopNonces
         try await Revocation.send(session, nonces: &nonces, transport: transport, now: now)
     }
@@ -183,16 +191,17 @@ public struct SessionAgent: Sendable {
     /// trip next time, and turning a request that succeeded into an error because the store
     /// was busy or full would make a caller re-send a POST that already took effect.
     private func persistNonces(_ did: DID, _ nonces: [String: String]) async {
-        _ = try? await storage.withLock(did, timeout: lockTimeout) {
-            var stored = try storage.load(did)
+        _ = try? await store.withLock(did, timeout: lockTimeout) {
+            var stored = try await store.load(did)
             stored.dpopNonces.merge(nonces) { _, new in new }
-            try storage.save(stored)
+            try await store.save(stored)
         }
     }
 
-    private func markNeedsLogin(_ session: inout Session, _ reason: String) throws -> ATProtoOAuthError {
+    private func markNeedsLogin(_ session: inout Session, _ reason: String) async throws -> ATProtoOAuthError {
         session.needsLogin = true
-        try storage.save(session)
+        try await store.save(session)
+        onEvent(.needsLogin(session.did, reason: reason))
         return Self.needsLoginError(session, reason)
     }
 

@@ -31,6 +31,8 @@ public struct ATProtoOAuthError: Error, Hashable, Sendable, CustomStringConverti
             case crypto
             case needsLogin
             case issuerChanged
+            case accountNotFound
+            case lockTimeout
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -64,6 +66,10 @@ public struct ATProtoOAuthError: Error, Hashable, Sendable, CustomStringConverti
         public static let needsLogin = Code(.needsLogin)
         /// The DID's authorization server is no longer the session's issuer (R21 re-check).
         public static let issuerChanged = Code(.issuerChanged)
+        /// A session store has no session for the DID asked for.
+        public static let accountNotFound = Code(.accountNotFound)
+        /// A session store's per-DID lock was not free within the time asked for.
+        public static let lockTimeout = Code(.lockTimeout)
     }
 
     public let code: Code

@@ -51,7 +51,7 @@ struct CommandRuntime: Sendable {
         self.transport = transport
         self.store = store
         self.discovery = discovery
-        self.agent = SessionAgent(transport: transport, storage: store, issuerResolver: discovery)
+        self.agent = SessionAgent(transport: transport, store: store, issuerResolver: discovery)
     }
 
     /// Whether `path` is a readable file with at least one PEM certificate block: the cheap

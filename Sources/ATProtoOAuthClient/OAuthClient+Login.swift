@@ -1,0 +1,54 @@
+import ATProtoDiscovery
+import ATProtoOAuth
+import ATProtoOAuthLogin
+import Foundation
+
+extension OAuthClient {
+    /// Logs an account in through the browser and a loopback listener (RFC 8252): discovery
+    /// from what the person typed (a handle, a DID or a server URL, R1), a fresh DPoP key,
+    /// PKCE and state, PAR, the browser, one callback, the token exchange and every check on
+    /// it (R12–R21), then saves the session.
+    ///
+    /// A login for an account already stored replaces it only once the new session passed
+    /// every check, then revokes the superseded grant (R27); the account becomes the store's
+    /// default when ``OAuthClientConfiguration/makeLoginDefault`` is set.
+    ///
+    /// - Parameter progress: every discovery and login step as it changes, the listener's
+    ///   address and the authorization URL (always worth showing: the browser may not start).
+    public func login(
+        _ input: String, options: LoopbackLoginOptions = LoopbackLoginOptions(),
+        progress: @escaping @Sendable (LoginEvent) -> Void = { _ in }
+    ) async throws -> Session {
+        let parsed: LoginInput
+        do {
+            parsed = try self.input(input)
+        } catch let error as DiscoveryError {
+            throw LoginError(.discovery, step: error.step.rawValue, error.description, underlying: error)
+        }
+        let flow = LoginFlow(
+            transport: transport, discovery: discovery,
+            configuration: LoginConfiguration(
+                client: configuration.client, scope: configuration.scope, port: options.port,
+                callbackTimeout: options.callbackTimeout, allowHTTPLoopback: configuration.allowHTTPLoopback,
+                openBrowser: options.openBrowser),
+            now: now)
+        let session = try await flow.run(parsed, save: { try await self.saveLogin($0) }, progress: progress)
+        broadcaster.publish(.updated(session))
+        return session
+    }
+
+    /// Saves a verified login under the account's lock and returns the session it replaced
+    /// (read inside the same lock), so the login can revoke that grant (R27); then makes the
+    /// account the default when the store keeps one and the configuration asks for it.
+    func saveLogin(_ session: Session) async throws -> Session? {
+        let previous = try await store.withLock(session.did, timeout: configuration.lockTimeout) {
+            let previous = try? await store.load(session.did)
+            try await store.save(session)
+            return previous
+        }
+        if configuration.makeLoginDefault, let store = store as? any DefaultAccountStore {
+            try await store.setDefault(session.did)
+        }
+        return previous
+    }
+}

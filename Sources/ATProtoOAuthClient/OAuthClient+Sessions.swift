@@ -1,0 +1,107 @@
+import ATProtoOAuth
+import Foundation
+
+extension OAuthClient {
+    /// Every stored session, and every stored entry that could not be read.
+    public func list() async throws -> SessionListing {
+        try await store.list()
+    }
+
+    /// The stored session for `did`, refreshed first when its access token has under a minute
+    /// left (R24, R26). Throws `.needsLogin` when only a new login can help.
+    public func restore(_ did: DID) async throws -> Session {
+        try await agent.validSession(did)
+    }
+
+    /// Refreshes the session's tokens now, under the store's lock, after confirming that
+    /// the session's issuer still serves the account (R21, R24).
+    public func refresh(_ did: DID) async throws -> Session {
+        try await agent.refresh(did, replacing: nil)
+    }
+
+    /// Refreshes several sessions, at most ``OAuthClientConfiguration/refreshConcurrency`` at
+    /// a time, and reports each outcome in the order given. `nil` refreshes every stored
+    /// session that can be refreshed (not marked as needing a login, with a refresh token).
+    public func refreshAll(_ dids: [DID]? = nil) async throws -> [(did: DID, result: Result<Session, any Error>)] {
+        let targets: [DID]
+        if let dids {
+            targets = dids
+        } else {
+            targets = try await store.list().sessions.filter { !$0.needsLogin && $0.refreshToken != nil }.map(\.did)
+        }
+        let width = configuration.refreshConcurrency
+        return await withTaskGroup(of: (Int, Result<Session, any Error>).self) { group in
+            var results = [Result<Session, any Error>?](repeating: nil, count: targets.count)
+            var next = 0
+            func launch() {
+                guard next < targets.count else { return }
+                let index = next
+                next += 1
+                group.addTask {
+                    do {
+                        return (index, .success(try await self.refresh(targets[index])))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<min(width, targets.count) { launch() }
+            for await (index, result) in group {
+                results[index] = result
+                launch()
+            }
+            return zip(targets, results).compactMap { did, result in result.map { (did, $0) } }
+        }
+    }
+
+    /// Revokes the session's grant at its authorization server (R27, RFC 7009) with DPoP,
+    /// keeping it stored.
+    public func revoke(_ did: DID) async throws {
+        try await agent.revoke(did)
+    }
+
+    /// Logs an account out: revokes its grant (R27), then deletes it under its lock.
+    ///
+    /// A revocation that fails does not keep the session (it ends by itself within 14 days,
+    /// R26) unless `keepOnRevocationFailure` is set; either way the failure is returned, so
+    /// the caller can say so.
+    public func logout(_ did: DID, keepOnRevocationFailure: Bool = false) async throws -> LogoutOutcome {
+        var revocationError: (any Error)?
+        do {
+            try await agent.revoke(did)
+        } catch {
+            revocationError = error
+        }
+        let delete = revocationError == nil || !keepOnRevocationFailure
+        if delete {
+            try await store.withLock(did, timeout: configuration.lockTimeout) { try await store.delete(did) }
+            broadcaster.publish(.deleted(did))
+        }
+        return LogoutOutcome(did: did, revocationError: revocationError, deleted: delete)
+    }
+
+    /// The store's default account, for stores that keep one (``DefaultAccountStore``).
+    public func defaultAccount() async -> DID? {
+        await (store as? any DefaultAccountStore)?.defaultAccount()
+    }
+
+    /// Makes `did` the store's default account; throws for stores without one.
+    public func setDefault(_ did: DID) async throws {
+        guard let store = store as? any DefaultAccountStore else {
+            throw ATProtoOAuthError(.invalidSession, field: "store", "this session store keeps no default account")
+        }
+        try await store.setDefault(did)
+    }
+}
+
+/// What ``OAuthClient/logout(_:keepOnRevocationFailure:)`` did.
+public struct LogoutOutcome: Sendable {
+    public var did: DID
+    /// Why the grant could not be revoked, when it could not (R27).
+    public var revocationError: (any Error)?
+    /// Whether the session was deleted from the store.
+    public var deleted: Bool
+
+    /// Whether the grant was revoked at the authorization server.
+    public var revoked: Bool { revocationError == nil }
+}
