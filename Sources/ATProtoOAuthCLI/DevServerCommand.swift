@@ -26,12 +26,20 @@ struct DevServerCommand: AsyncParsableCommand {
             moves an account to another of its PDSes (the second entryway PDS keeps the issuer,
             the self-hosted one changes it); POST /_dev/revoke-sessions?did=D revokes every
             session of an account server-side. Runs until SIGINT or SIGTERM, then exits 0.
+
+            --tls runs it as a real network is reached, for clients in production mode: https
+            origins on port 443 under devnet.atproto-oauth.dev (plc., entryway., entryway-pds.,
+            self-hosted-pds., second-entryway-pds.), handles alice/bob/carol.devnet.atproto-oauth.dev
+            (each serving /.well-known/atproto-did; bob's has no DNS TXT record), and a CONNECT
+            proxy on 127.0.0.1 that terminates TLS with a throwaway CA and reaches nothing else.
+            The info line adds proxy and caFile; run clients with HTTPS_PROXY=<proxy> and the
+            clientFlags (--plc-url, --dns-server, --ca-file; no --allow-http-loopback).
             """
     )
 
     @Option(
         help:
-            "First port: PLC on N, entryway N+1, PDSes N+2 and N+3, DNS (UDP) N+4, second entryway PDS N+5. 0 picks free ports."
+            "First port: PLC on N, entryway N+1, PDSes N+2 and N+3, DNS (UDP) N+4, second entryway PDS N+5, TLS proxy N+6. 0 picks free ports."
     )
     var port: UInt16 = 0
 
@@ -47,11 +55,14 @@ struct DevServerCommand: AsyncParsableCommand {
     @Option(help: "DPoP nonce rotation period in seconds.")
     var nonceTtl: Int = 180
 
+    @Flag(help: "Serve https origins under devnet.atproto-oauth.dev through a TLS-terminating proxy (production mode).")
+    var tls = false
+
     func validate() throws {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
         guard accessTtl > 0 else { throw ValidationError("--access-ttl must be at least 1 second") }
         guard nonceTtl > 0 else { throw ValidationError("--nonce-ttl must be at least 1 second") }
-        guard port == 0 || port <= UInt16.max - 5 else { throw ValidationError("--port leaves no room for 6 ports") }
+        guard port == 0 || port <= UInt16.max - 6 else { throw ValidationError("--port leaves no room for 7 ports") }
     }
 
     func run() async throws {
@@ -61,7 +72,7 @@ struct DevServerCommand: AsyncParsableCommand {
             configuration: DevNetworkConfiguration(
                 basePort: port, autoApprove: autoApprove, latency: .milliseconds(latencyMs),
                 accessTokenLifetime: .seconds(accessTtl), nonceLifetime: .seconds(nonceTtl),
-                clientMetadataFetcher: fetcher),
+                clientMetadataFetcher: fetcher, tls: tls),
             logger: DevNetwork.standardErrorLogger())
         let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
         let info: DevNetworkInfo

@@ -44,11 +44,41 @@ struct DevAccount: Sendable, Hashable {
         DevAccount(handle: "carol.test", did: "did:plc:caroltestdevaccount22222", pds: .selfHostedPDS),
     ]
 
-    /// The account a `login_hint` names (handle, `@handle` or DID), if any.
-    static func matching(hint: String?) -> DevAccount? {
+    /// The seeded accounts as a network in `tls` mode names them: the same DIDs and PDSes,
+    /// handles under ``DevHostNames/domain`` instead of `.test` (which a production-mode
+    /// client refuses, R2).
+    static func seeded(tls: Bool) -> [DevAccount] {
+        guard tls else { return seeded }
+        return seeded.map { DevAccount(handle: DevHostNames.handle($0.name), did: $0.did, pds: $0.pds) }
+    }
+
+    /// The first name label: `bob` for `bob.test` and for `bob.devnet.atproto-oauth.dev`.
+    var name: String { handle.split(separator: ".").first.map(String.init) ?? handle }
+
+    /// The account among `accounts` a `login_hint` names (handle, `@handle` or DID), if any.
+    static func matching(hint: String?, in accounts: [DevAccount]) -> DevAccount? {
         guard var hint = hint?.lowercased() else { return nil }
         if hint.hasPrefix("@") { hint.removeFirst() }
         if hint.hasPrefix("at://") { hint.removeFirst(5) }
-        return seeded.first { $0.handle == hint || $0.did == hint }
+        return accounts.first { $0.handle == hint || $0.did == hint }
     }
+}
+
+/// The host names of a dev network in TLS mode (`DevNetworkConfiguration.tls`).
+///
+/// They sit under `devnet.atproto-oauth.dev`: a real gTLD, so a production-mode client
+/// accepts them (R2 refuses `.test`, `.example`, `.local` …), and a name that is plainly
+/// this project's. Nothing is ever sent to the real domain: clients reach every name
+/// through the network's CONNECT proxy, which only knows these names, and look up TXT
+/// records at the network's own DNS responder.
+public enum DevHostNames {
+    /// The parent of every name of the TLS dev network.
+    public static let domain = "devnet.atproto-oauth.dev"
+
+    /// The host of a part: `plc.devnet.atproto-oauth.dev`, `entryway.…`, `entryway-pds.…`,
+    /// `self-hosted-pds.…`, `second-entryway-pds.…`.
+    static func host(_ part: DevPart) -> String { "\(part.rawValue).\(domain)" }
+
+    /// The handle (and well-known host) of a seeded account: `alice.devnet.atproto-oauth.dev`.
+    static func handle(_ name: String) -> String { "\(name).\(domain)" }
 }

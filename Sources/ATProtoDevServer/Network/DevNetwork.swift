@@ -8,6 +8,12 @@ import Logging
 /// self-hosted PDS that is its own authorization server (carol.test), and a DNS responder
 /// for `_atproto.<handle>`.
 ///
+/// With `DevNetworkConfiguration.tls` it is reached the way a real network is: https
+/// origins on real-looking names (``DevHostNames``), a CONNECT proxy terminating TLS with a
+/// throwaway CA, handles resolved by DNS TXT and by `https://<handle>/.well-known/atproto-did`;
+/// a client uses it in production mode (`HTTPS_PROXY`, `--ca-file`, no
+/// `--allow-http-loopback`).
+///
 /// It is stricter than the clients it checks: PAR only, PKCE S256, DPoP with rotating
 /// nonces on every OAuth and resource request, single-use codes and rotating refresh tokens
 /// whose replay kills the session.
@@ -24,6 +30,9 @@ public actor DevNetwork {
     private let logger: Logger
     private var servers: [(part: DevPart, server: HTTPServer, task: Task<Void, any Error>)] = []
     private var dns: DevDNSServer?
+    private var proxy: DevTLSProxy?
+    /// TLS mode: the directory holding the CA certificate, removed at stop.
+    private var tlsDirectory: URL?
     public private(set) var info: DevNetworkInfo?
 
     /// - Parameter logger: request lines go here (`info` level); never tokens or codes.
@@ -46,22 +55,35 @@ public actor DevNetwork {
         guard info == nil, servers.isEmpty else {
             throw ATProtoDevServerError(.alreadyStarted, "the dev network is already running")
         }
-        // Port offsets from `basePort`; DNS takes +4, so the PDS added later takes +5.
+        // Port offsets from `basePort`; DNS takes +4, so the PDS added later takes +5 and the
+        // TLS proxy +6.
         let parts: [(part: DevPart, offset: UInt16)] = [
             (.plc, 0), (.entryway, 1), (.entrywayPDS, 2), (.selfHostedPDS, 3), (.secondEntrywayPDS, 5),
         ]
+        let tls = configuration.tls
+        let accounts = DevAccount.seeded(tls: tls)
         var origins: [DevPart: String] = [:]
+        var caFile: String?
         do {
+            var listeners: [DevPart: Int] = [:]
             for (part, offset) in parts {
                 let port = configuration.basePort == 0 ? 0 : configuration.basePort &+ offset
-                let origin = try await startServer(part, port: port)
-                origins[part] = origin
+                let listener = try await startServer(part, port: port)
+                listeners[part] = listener
+                origins[part] = tls ? "https://\(DevHostNames.host(part))" : "http://127.0.0.1:\(listener)"
             }
             await state.setTopology(DevTopology(origins: origins))
             let dnsPort = configuration.basePort == 0 ? 0 : configuration.basePort &+ 4
+            // TLS mode: bob's handle has no TXT record, so it resolves only by the HTTPS
+            // well-known (both R3 paths are exercised); alice and carol have both.
             let records = Dictionary(
-                uniqueKeysWithValues: DevAccount.seeded.map { ("_atproto.\($0.handle)", ["did=\($0.did)"]) })
+                uniqueKeysWithValues: accounts.filter { !tls || $0.name != "bob" }.map {
+                    ("_atproto.\($0.handle)", ["did=\($0.did)"])
+                })
             dns = try DevDNSServer(records: records, port: dnsPort)
+            if tls {
+                caFile = try await startProxy(listeners: listeners, accounts: accounts)
+            }
         } catch {
             await stop()
             throw error
@@ -69,23 +91,62 @@ public actor DevNetwork {
         let dnsAddress = "127.0.0.1:\(dns?.port ?? 0)"
         let plc = origins[.plc] ?? ""
         let entrywayPDS = origins[.entrywayPDS] ?? ""
+        let proxyURL = proxy.map { "http://127.0.0.1:\($0.port)" }
+        let clientFlags: [String]
+        if let caFile {
+            clientFlags = ["--plc-url", plc, "--dns-server", dnsAddress, "--ca-file", caFile]
+        } else {
+            clientFlags = [
+                "--plc-url", plc, "--handle-resolver", entrywayPDS, "--dns-server", dnsAddress,
+                "--allow-http-loopback",
+            ]
+        }
         let info = DevNetworkInfo(
             plc: plc, entryway: origins[.entryway] ?? "",
             pds: [entrywayPDS, origins[.selfHostedPDS] ?? "", origins[.secondEntrywayPDS] ?? ""],
             handleResolver: entrywayPDS, dns: dnsAddress,
-            accounts: DevAccount.seeded.map {
+            accounts: accounts.map {
                 SeededAccount(handle: $0.handle, did: $0.did, pds: origins[$0.pds] ?? "")
             },
-            clientFlags: [
-                "--plc-url", plc, "--handle-resolver", entrywayPDS, "--dns-server", dnsAddress,
-                "--allow-http-loopback",
-            ])
+            clientFlags: clientFlags, proxy: proxyURL, caFile: caFile)
         self.info = info
-        logger.info("dev network started: plc \(plc), entryway \(info.entryway), pds \(info.pds), dns \(dnsAddress)")
+        let tlsNote = proxyURL.map { ", proxy \($0), CA \(caFile ?? "")" } ?? ""
+        logger.info(
+            "dev network started: plc \(plc), entryway \(info.entryway), pds \(info.pds), dns \(dnsAddress)\(tlsNote)")
         return info
     }
 
-    private func startServer(_ part: DevPart, port: UInt16) async throws -> String {
+    /// TLS mode: makes the throwaway CA, writes its certificate, and starts the CONNECT
+    /// proxy that owns every host name. Returns the CA file's path.
+    private func startProxy(listeners: [DevPart: Int], accounts: [DevAccount]) async throws -> String {
+        var routes: [String: Int] = [:]
+        for (part, port) in listeners {
+            routes[DevHostNames.host(part)] = port
+        }
+        // Handle hosts are answered by the entryway PDS listener, routed there by `Host`.
+        for account in accounts {
+            routes[account.handle] = listeners[.entrywayPDS]
+        }
+        let authority = try DevCertificateAuthority(hosts: routes.keys.sorted())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "atproto-devnet-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        tlsDirectory = directory
+        let caFile = try authority.writeCertificate(into: directory)
+        let port = configuration.basePort == 0 ? 0 : Int(configuration.basePort) + 6
+        do {
+            proxy = try await DevTLSProxy.start(
+                routes: routes, tls: authority.serverContext, port: port, logger: logger)
+        } catch {
+            throw ATProtoDevServerError(
+                .startFailed, part: "proxy", "did not start listening on 127.0.0.1:\(port): \(error)")
+        }
+        return caFile
+    }
+
+    /// Starts one part's plain-http listener; returns its port on 127.0.0.1.
+    private func startServer(_ part: DevPart, port: UInt16) async throws -> Int {
         let address = try sockaddr_in.inet(ip4: "127.0.0.1", port: port)
         let server = HTTPServer(
             config: HTTPServer.Configuration(address: address, timeout: 600, logger: .disabled),
@@ -115,7 +176,7 @@ public actor DevNetwork {
         guard case .ip4(_, let actualPort)? = await server.listeningAddress else {
             throw ATProtoDevServerError(.startFailed, part: part.rawValue, "has no listening address")
         }
-        return "http://127.0.0.1:\(actualPort)"
+        return Int(actualPort)
     }
 
     /// Stops every part. Hanging requests are cancelled.
@@ -131,6 +192,12 @@ public actor DevNetwork {
         }
         dns?.stop()
         dns = nil
+        await proxy?.stop()
+        proxy = nil
+        if let tlsDirectory {
+            try? FileManager.default.removeItem(at: tlsDirectory)
+        }
+        tlsDirectory = nil
         info = nil
     }
 

@@ -8,7 +8,8 @@ import Foundation
 /// works there; tests shorten them to exercise expiry.
 public struct DevNetworkConfiguration: Sendable {
     /// 0: every part on its own ephemeral port. N: PLC on N, entryway N+1, entryway PDS
-    /// N+2, self-hosted PDS N+3, DNS (UDP) N+4, second entryway PDS N+5.
+    /// N+2, self-hosted PDS N+3, DNS (UDP) N+4, second entryway PDS N+5, TLS proxy N+6
+    /// (``tls`` only).
     public var basePort: UInt16
     /// Skip the consent page: `/oauth/authorize` redirects with a code at once.
     public var autoApprove: Bool
@@ -31,6 +32,14 @@ public struct DevNetworkConfiguration: Sendable {
     public var clientMetadataFetcher: (any HTTPTransport)?
     /// The time every lifetime above is measured against; tests inject a manual clock.
     public var clock: DevClock
+    /// Production mode: reach the network the way a real one is reached, so a client can use
+    /// it WITHOUT `--allow-http-loopback`. Every part gets an https origin on port 443 under
+    /// ``DevHostNames/domain`` (e.g. `https://plc.devnet.atproto-oauth.dev`), handles move
+    /// there too (`alice.devnet.atproto-oauth.dev`, each serving
+    /// `/.well-known/atproto-did`), and a CONNECT proxy on 127.0.0.1 terminates TLS with a
+    /// throwaway CA. Clients set `HTTPS_PROXY` to ``DevNetworkInfo/proxy`` and trust
+    /// ``DevNetworkInfo/caFile``. The DIDs stay the same.
+    public var tls: Bool
 
     public init(
         basePort: UInt16 = 0,
@@ -43,7 +52,8 @@ public struct DevNetworkConfiguration: Sendable {
         refreshTokenLifetime: Duration = .seconds(14 * 24 * 3600),
         proofMaxAge: Duration = .seconds(60),
         clientMetadataFetcher: (any HTTPTransport)? = nil,
-        clock: DevClock = .system
+        clock: DevClock = .system,
+        tls: Bool = false
     ) {
         self.basePort = basePort
         self.autoApprove = autoApprove
@@ -56,6 +66,7 @@ public struct DevNetworkConfiguration: Sendable {
         self.proofMaxAge = proofMaxAge
         self.clientMetadataFetcher = clientMetadataFetcher
         self.clock = clock
+        self.tls = tls
     }
 }
 
@@ -87,12 +98,21 @@ public struct DevNetworkInfo: Codable, Sendable, Hashable {
     /// The DNS responder, `127.0.0.1:PORT` (`--dns-server`).
     public let dns: String
     public let accounts: [SeededAccount]
-    /// The exact global flags a client needs to use this network.
+    /// The exact global flags a client needs to use this network. In TLS mode they are
+    /// `--plc-url https://plc… --dns-server 127.0.0.1:PORT --ca-file PATH` (production mode:
+    /// no `--allow-http-loopback`, handles resolved by DNS and HTTPS), and the client must
+    /// also have `HTTPS_PROXY` set to ``proxy`` in its environment.
     public let clientFlags: [String]
+    /// TLS mode only: the CONNECT proxy every https request must go through,
+    /// `http://127.0.0.1:PORT` (the client's `HTTPS_PROXY`).
+    public let proxy: String?
+    /// TLS mode only: the PEM file of the network's throwaway CA (the client's `--ca-file`
+    /// or `SSL_CERT_FILE`). Removed when the network stops.
+    public let caFile: String?
 
     public init(
         plc: String, entryway: String, pds: [String], handleResolver: String, dns: String,
-        accounts: [SeededAccount], clientFlags: [String]
+        accounts: [SeededAccount], clientFlags: [String], proxy: String? = nil, caFile: String? = nil
     ) {
         self.plc = plc
         self.entryway = entryway
@@ -101,6 +121,14 @@ public struct DevNetworkInfo: Codable, Sendable, Hashable {
         self.dns = dns
         self.accounts = accounts
         self.clientFlags = clientFlags
+        self.proxy = proxy
+        self.caFile = caFile
+    }
+
+    /// The environment a client process needs besides ``clientFlags``: `HTTPS_PROXY` in TLS
+    /// mode, nothing otherwise.
+    public var clientEnvironment: [String: String] {
+        proxy.map { ["HTTPS_PROXY": $0] } ?? [:]
     }
 }
 

@@ -26,7 +26,7 @@ struct DevHTTPHandler: FlyingFox.HTTPHandler {
         let jkt = devRequest.header("dpop").flatMap { try? DPoPProof.verify($0).jkt }
         await state.record(
             DevRequestLogEntry(
-                time: await state.now(), origin: await state.topology.origin(part), method: devRequest.method,
+                time: await state.now(), origin: await state.logOrigin(devRequest, at: part), method: devRequest.method,
                 path: devRequest.path, status: response.status, dpopJKT: jkt))
         return Self.flyingFoxResponse(response)
     }

@@ -17,7 +17,9 @@ extension DevState {
         }
         let requestURI = request.queryValue("request_uri") ?? ""
         let candidates = accounts(authorizedBy: part)
-        let hinted = DevAccount.matching(hint: pushed.loginHint).flatMap { candidates.contains($0) ? $0 : nil }
+        let hinted = DevAccount.matching(hint: pushed.loginHint, in: accounts).flatMap {
+            candidates.contains($0) ? $0 : nil
+        }
         let account = hinted ?? candidates.first
         guard let account else { return .html(500, DevConsentPage.error("This server hosts no accounts.")) }
         if configuration.autoApprove {
@@ -53,7 +55,9 @@ extension DevState {
         guard let pushed = pushedRequests[requestURI], !pushed.used, pushed.expiresAt > now() else { return nil }
         let part = pushed.issuer
         let candidates = accounts(authorizedBy: part)
-        let hinted = DevAccount.matching(hint: hint ?? pushed.loginHint).flatMap { candidates.contains($0) ? $0 : nil }
+        let hinted = DevAccount.matching(hint: hint ?? pushed.loginHint, in: accounts).flatMap {
+            candidates.contains($0) ? $0 : nil
+        }
         guard let account = hinted ?? candidates.first else { return nil }
         let response = decide(requestURI: requestURI, approve: approve, account: account, at: part)
         return response.headers.first { $0.0 == "Location" }?.1

@@ -9,15 +9,16 @@ extension DevState {
     ///
     /// alice and carol get the plain shape the real PLC directory serves. bob's document
     /// always uses W3C DID Core's other legal shapes (see `didCoreVariantDocument`), so every
-    /// end-to-end login of bob.test proves the client's tolerance (R5, R6).
+    /// end-to-end login of bob (bob.test, or bob's TLS-mode handle) proves the client's
+    /// tolerance (R5, R6).
     func plcDocument(_ request: DevRequest) -> DevResponse {
         guard request.method == "GET" else { return .xrpcError(405, "MethodNotAllowed", "PLC directory is GET only") }
         let did = String(request.path.dropFirst()).removingPercentEncoding ?? ""
-        guard let account = DevAccount.seeded.first(where: { $0.did == did }) else {
+        guard let account = accounts.first(where: { $0.did == did }) else {
             return .json(404, ["message": .string("DID not registered: \(did)")])
         }
         let pds = topology.origin(pdsPart(of: account))
-        if account.handle == "bob.test" { return .json(200, Self.didCoreVariantDocument(account, pds: pds)) }
+        if account.name == "bob" { return .json(200, Self.didCoreVariantDocument(account, pds: pds)) }
         return .json(
             200,
             [
@@ -149,7 +150,7 @@ extension DevState {
         guard let handle = request.queryValue("handle"), !handle.isEmpty else {
             return .xrpcError(400, "InvalidRequest", "Error: Params must have the property \"handle\"")
         }
-        guard let account = DevAccount.seeded.first(where: { $0.handle == handle.lowercased() }) else {
+        guard let account = accounts.first(where: { $0.handle == handle.lowercased() }) else {
             return .xrpcError(400, "HandleNotFound", "Unable to resolve handle")
         }
         return .json(200, ["did": .string(account.did)])

@@ -3,6 +3,8 @@ import Foundation
 /// Which handler serves which path on which part. Unknown paths get 404 JSON.
 extension DevState {
     func route(_ request: DevRequest, at part: DevPart) async -> DevResponse {
+        // TLS mode: a handle host is routed by its `Host`, whichever listener the proxy chose.
+        if let response = handleHostResponse(request) { return response }
         let path = request.path
         switch part {
         case .plc:

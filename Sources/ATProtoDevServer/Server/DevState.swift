@@ -8,6 +8,8 @@ import Logging
 actor DevState {
     let configuration: DevNetworkConfiguration
     let logger: Logger
+    /// The seeded accounts under this network's names (`.test`, or the TLS mode's host names).
+    let accounts: [DevAccount]
     var topology = DevTopology(origins: [:])
     var latency: Duration
     var failures: (count: Int, mode: DevFailureMode) = (0, .status500)
@@ -32,6 +34,7 @@ actor DevState {
     init(configuration: DevNetworkConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.accounts = DevAccount.seeded(tls: configuration.tls)
         self.latency = configuration.latency
     }
 
@@ -65,13 +68,13 @@ actor DevState {
 
     /// The accounts whose PDS trusts the authorization server `part`.
     func accounts(authorizedBy part: DevPart) -> [DevAccount] {
-        DevAccount.seeded.filter { pdsPart(of: $0).authorizationServerOfPDS == part }
+        accounts.filter { pdsPart(of: $0).authorizationServerOfPDS == part }
     }
 
     /// Moves an account to another PDS, as a PLC operation would: its DID document names the
     /// new PDS from now on. Sessions stay with the authorization server that issued them.
     func moveAccount(did: String, toPDSOrigin origin: String) throws(ATProtoDevServerError) {
-        guard let account = DevAccount.seeded.first(where: { $0.did == did }) else {
+        guard let account = accounts.first(where: { $0.did == did }) else {
             throw ATProtoDevServerError(.unknownAccount, part: DevPart.plc.rawValue, "no seeded account has DID \(did)")
         }
         guard let pds = topology.pds(at: origin) else {

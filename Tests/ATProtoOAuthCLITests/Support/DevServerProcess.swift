@@ -20,6 +20,9 @@ struct DevServerInfo: Codable, Sendable {
     var dns: String
     var accounts: [Account]
     var clientFlags: [String]
+    /// `dev-server --tls` only: the CONNECT proxy (the client's `HTTPS_PROXY`) and the CA file.
+    var proxy: String?
+    var caFile: String?
 
     func account(_ handle: String) throws -> Account {
         guard let account = accounts.first(where: { $0.handle == handle }) else {

@@ -14,6 +14,9 @@ BROWSER_MODE picks what the user does:
                     404 that does not end the CLI's wait), then the real callback.
   ignore            Do nothing (the CLI's callback timeout must fire).
 
+HTTPS_PROXY and BROWSER_CA_FILE, when set, route https through the proxy and trust that CA
+(for `atproto-oauth dev-server --tls`); plain http always goes direct.
+
 BROWSER_LOG, when set, is a file this script appends what it did to (it runs detached,
 with stdout and stderr discarded, so the log is the only way to see a failure).
 Python 3 standard library only.
@@ -21,6 +24,7 @@ Python 3 standard library only.
 
 import html.parser
 import os
+import ssl
 import sys
 import urllib.error
 import urllib.parse
@@ -41,9 +45,20 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-# Loopback only: never route through a proxy from the environment.
-FOLLOW = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-MANUAL = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
+def handlers():
+    """Plain http (the loopback callback) never goes through a proxy from the environment.
+    https (only `dev-server --tls`, the production-mode network) goes through HTTPS_PROXY,
+    verified against BROWSER_CA_FILE, the network's throwaway CA, when set."""
+    proxy = os.environ.get("https_proxy") or os.environ.get("HTTPS_PROXY")
+    chosen = [urllib.request.ProxyHandler({"https": proxy} if proxy else {})]
+    ca_file = os.environ.get("BROWSER_CA_FILE")
+    if ca_file:
+        chosen.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=ca_file)))
+    return chosen
+
+
+FOLLOW = urllib.request.build_opener(*handlers())
+MANUAL = urllib.request.build_opener(*handlers(), NoRedirect())
 
 
 def fetch(opener, url, data=None):
