@@ -100,7 +100,9 @@ let package = Package(
         // The ncurses front end: Model → update(Event) → view(Screen).
         .target(
             name: "ATProtoAccountsTUI",
-            dependencies: ["ATProtoOAuth", "CATProtoNCurses"],
+            dependencies: [
+                "ATProtoOAuth", "ATProtoOAuthClient", "ATProtoDiscovery", "ATProtoOAuthLogin", "CATProtoNCurses",
+            ],
             swiftSettings: swiftSettings
         ),
         // A strict loopback ATProto network (PLC, PDS, authorization server, DNS) for tests and demos.
@@ -125,6 +127,7 @@ let package = Package(
             name: "ATProtoOAuthCLI",
             dependencies: [
                 "ATProtoOAuth",
+                "ATProtoOAuthClient",
                 "ATProtoHTTP",
                 "ATProtoDevServer",
                 "ATProtoDiscovery",
@@ -140,6 +143,7 @@ let package = Package(
             name: "ATProtoOAuthBench",
             dependencies: [
                 "ATProtoOAuth",
+                "ATProtoOAuthClient",
                 "ATProtoHTTP",
                 "ATProtoDiscovery",
                 "ATProtoDevServer",

@@ -3,6 +3,7 @@ import ATProtoDevServer
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
+import ATProtoOAuthClient
 import ATProtoOAuthLogin
 import Foundation
 
@@ -68,22 +69,21 @@ enum LoginBench {
             configuration = DiscoveryConfiguration(plcDirectory: plc, handleResolver: resolver, allowHTTPLoopback: true)
         }
 
-        /// Discovery with a cache of its own, as a fresh process would have.
-        func freshDiscovery() -> Discovery {
-            Discovery(transport: transport, txtResolver: txt, configuration: configuration, cache: IdentityCache())
+        /// A client with an identity cache of its own, as a fresh process would have.
+        /// `issuerCheck: false` measures the refresh alone, without the R21 re-resolution.
+        func client(issuerCheck: Bool = true) -> OAuthClient {
+            OAuthClient(
+                configuration: OAuthClientConfiguration(discovery: configuration), transport: transport,
+                txtResolver: txt, store: store, identityCache: IdentityCache(), issuerCheckOnRefresh: issuerCheck)
         }
     }
 
     private static func measureLogins(_ runs: Int, _ context: Context) async throws -> ([Figure], DID) {
-        let configuration = LoginConfiguration(
-            allowHTTPLoopback: true,
-            openBrowser: { url in
-                // The auto-approve authorize endpoint redirects straight to the loopback callback.
-                Task { _ = try? await LoopbackBrowser.visit(url) }
-                return .launched(command: "bench")
-            })
-        let store = context.store
-        let input = try LoginInput(handle, allowHTTPLoopback: true)
+        let options = LoopbackLoginOptions(openBrowser: { url in
+            // The auto-approve authorize endpoint redirects straight to the loopback callback.
+            Task { _ = try? await LoopbackBrowser.visit(url) }
+            return .launched(command: "bench")
+        })
         var wall = Samples()
         var requests = Samples()
         var overhead = Samples()
@@ -91,16 +91,12 @@ enum LoginBench {
         var stepTimes = ""
         var did: DID?
         for _ in 0..<max(runs, 1) {
-            let flow = LoginFlow(
-                transport: context.transport, discovery: context.freshDiscovery(), configuration: configuration)
+            let client = context.client()
             let steps = StepLog()
             let (session, elapsed, count) = try await counting(context.network) {
-                try await flow.run(
-                    input,
-                    save: { session in try await store.replace(session, timeout: .seconds(30)) },
-                    progress: { event in
-                        if case .step(let step) = event { steps.record(step) }
-                    })
+                try await client.login(handle, options: options) { event in
+                    if case .step(let step) = event { steps.record(step) }
+                }
             }
             stepTimes = steps.summary + (steps.gap.map { "; longest gap outside steps: " + $0 } ?? "")
             did = session.did
@@ -128,16 +124,15 @@ enum LoginBench {
 
     private static func measureRefreshes(_ runs: Int, did: DID, _ context: Context) async throws -> [Figure] {
         let tokenPath = try context.store.load(did).tokenEndpoint.path(percentEncoded: true)
-        let plain = SessionAgent(transport: context.transport, store: context.store, issuerResolver: nil)
+        let plain = context.client(issuerCheck: false)
 
-        let slow = try await refreshes(runs, did: did, agent: plain, tokenPath: tokenPath, context)
-        // What the CLI runs: the R21 issuer re-check through discovery, its cache shared by the
-        // refreshes of one process (the first one resolves, the rest hit the cache).
-        let checked = SessionAgent(
-            transport: context.transport, store: context.store, issuerResolver: context.freshDiscovery())
-        let withCheck = try await refreshes(runs, did: did, agent: checked, tokenPath: tokenPath, context)
+        let slow = try await refreshes(runs, did: did, client: plain, tokenPath: tokenPath, context)
+        // What the CLI runs: the R21 re-check resolves the DID afresh (PLC document, then the
+        // PDS's resource metadata) before the refresh token is spent.
+        let checked = context.client()
+        let withCheck = try await refreshes(runs, did: did, client: checked, tokenPath: tokenPath, context)
         await context.network.setLatency(.zero)
-        let local = try await refreshes(runs, did: did, agent: plain, tokenPath: tokenPath, context)
+        let local = try await refreshes(runs, did: did, client: plain, tokenPath: tokenPath, context)
         let roundTrips = try await measureRoundTrips(runs, context)
         await context.network.setLatency(latency)
 
@@ -146,7 +141,8 @@ enum LoginBench {
         return [
             Figure(
                 "refresh.wall", slow.wall, "ms",
-                note: "SessionAgent.refresh, AccountStore (flock + atomic write), \(latencyText)"),
+                note:
+                    "OAuthClient.refresh without the R21 re-check, AccountStore (flock + atomic write), \(latencyText)"),
             Figure(
                 "refresh.token_requests", slow.tokenRequests, "requests/refresh",
                 target: "1 (nonce persisted from the previous exchange)", pass: slow.tokenRequests.max == 1,
@@ -154,10 +150,10 @@ enum LoginBench {
                     + "max \(Figure.format(slow.requests.max))"),
             Figure(
                 "refresh.with_issuer_check.wall", withCheck.wall, "ms",
-                note: "as the CLI runs it (R21 re-check via discovery, cache shared), \(latencyText)"),
+                note: "as the CLI runs it (R21: DID resolved afresh before the token is spent), \(latencyText)"),
             Figure(
                 "refresh.with_issuer_check.requests", withCheck.requests, "requests/refresh",
-                note: "first refresh \(firstChecked) (cold identity cache), then cached"),
+                note: "first refresh \(firstChecked); every refresh re-resolves the DID (PLC + resource metadata)"),
             Figure(
                 "refresh.local", local.wall, "ms",
                 note: "zero latency: flock + DPoP proof + loopback HTTP + fsync'd atomic write"),
@@ -200,12 +196,12 @@ enum LoginBench {
     }
 
     private static func refreshes(
-        _ runs: Int, did: DID, agent: SessionAgent, tokenPath: String, _ context: Context
+        _ runs: Int, did: DID, client: OAuthClient, tokenPath: String, _ context: Context
     ) async throws -> RefreshSamples {
         var samples = RefreshSamples()
         for _ in 0..<max(runs, 1) {
             let (_, elapsed, count) = try await counting(context.network) {
-                try await agent.refresh(did, replacing: nil)
+                try await client.refresh(did)
             }
             samples.wall.add(elapsed.milliseconds)
             samples.requests.add(Double(count.total))

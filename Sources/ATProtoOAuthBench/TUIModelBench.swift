@@ -84,7 +84,7 @@ enum TUIModelBench {
             let t1 = ContinuousClock.now
             let defaultDID = store.defaultAccount()
             let t2 = ContinuousClock.now
-            loaded = listing.sessions.map { summary($0, isDefault: $0.did == defaultDID, now: now) }.count
+            loaded = listing.sessions.map { AccountSummary($0, isDefault: $0.did == defaultDID) }.count
             let t3 = ContinuousClock.now
             loadAll.add((t1 - t0).milliseconds)
             defaultAccount.add((t2 - t1).milliseconds)
@@ -123,16 +123,6 @@ enum TUIModelBench {
     }
 
     /// A summary as the TUI's live service builds it from a stored session.
-    static func summary(_ session: Session, isDefault: Bool, now: Date) -> AccountSummary {
-        AccountSummary(
-            did: session.did.rawValue, handle: session.handle?.rawValue,
-            pdsHost: session.pds.originString ?? session.pds.absoluteString, issuer: session.issuer,
-            scope: session.scope.description, expiresAt: session.expiresAt, createdAt: session.createdAt,
-            refreshedAt: session.refreshedAt,
-            dpopThumbprint: (try? session.dpopKey.publicKey.thumbprint()) ?? "?", isDefault: isDefault,
-            needsLogin: session.health(now: now) == .needsLogin, hasRefreshToken: session.refreshToken != nil)
-    }
-
     /// A synthetic summary for the in-memory frames (no store, no keys).
     static func summary(_ index: Int, now: Date) -> AccountSummary {
         let expiresIn: TimeInterval = index % 20 == 0 ? -120 : 45 + TimeInterval((index * 37) % 1_800)

@@ -20,14 +20,18 @@ extension OAuthClient {
     }
 
     /// Refreshes several sessions, at most ``OAuthClientConfiguration/refreshConcurrency`` at
-    /// a time, and reports each outcome in the order given. `nil` refreshes every stored
-    /// session that can be refreshed (not marked as needing a login, with a refresh token).
-    public func refreshAll(_ dids: [DID]? = nil) async throws -> [(did: DID, result: Result<Session, any Error>)] {
+    /// a time, and reports each outcome in the order given. `nil` means every stored session:
+    /// one that needs a login fails at once with `.needsLogin`, without a request, so it is
+    /// reported rather than skipped.
+    /// `progress` hears each outcome as soon as it is known.
+    public func refreshAll(
+        _ dids: [DID]? = nil, progress: @escaping @Sendable (DID, Result<Session, any Error>) -> Void = { _, _ in }
+    ) async throws -> [(did: DID, result: Result<Session, any Error>)] {
         let targets: [DID]
         if let dids {
             targets = dids
         } else {
-            targets = try await store.list().sessions.filter { !$0.needsLogin && $0.refreshToken != nil }.map(\.did)
+            targets = try await store.list().sessions.map(\.did)
         }
         let width = configuration.refreshConcurrency
         return await withTaskGroup(of: (Int, Result<Session, any Error>).self) { group in
@@ -38,11 +42,14 @@ extension OAuthClient {
                 let index = next
                 next += 1
                 group.addTask {
+                    let result: Result<Session, any Error>
                     do {
-                        return (index, .success(try await self.refresh(targets[index])))
+                        result = .success(try await self.refresh(targets[index]))
                     } catch {
-                        return (index, .failure(error))
+                        result = .failure(error)
                     }
+                    progress(targets[index], result)
+                    return (index, result)
                 }
             }
             for _ in 0..<min(width, targets.count) { launch() }

@@ -110,7 +110,7 @@ struct AccountsUpdateTests {
     @Test("R refreshes every account that has a refresh token")
     func refreshAll() {
         let (model, effects) = run(Sample.model([Sample.alice, Sample.dave, Sample.carol]), keys: [.char("R")])
-        #expect(effects == [.refreshAll])
+        #expect(effects == [.refreshAll([Sample.alice.did, Sample.carol.did])], "the effect carries the DIDs")
         #expect(model.refreshing == [Sample.alice.did, Sample.carol.did])
         #expect(run(Sample.model([Sample.dave]), keys: [.char("R")]).1.isEmpty)
     }

@@ -43,8 +43,9 @@ final class FakeService: AccountsService, @unchecked Sendable {
         }
     }
 
-    func login(_ input: String, reuse: AccountSummary?) -> AsyncStream<LoginProgress> {
-        AsyncStream { continuation in
+    func login(_ input: String) -> AsyncStream<LoginProgress> {
+        let reuse = withLock { list in list.first { $0.did == input || $0.handle == input } }
+        return AsyncStream { continuation in
             let task = Task {
                 continuation.yield(.step(Sample.step("resolve-handle", .running)))
                 try? await Task.sleep(for: .milliseconds(300))
@@ -82,6 +83,12 @@ final class FakeService: AccountsService, @unchecked Sendable {
             return list[index]
         }
         return refreshed.map { .success($0) } ?? .failure(TUIServiceError("\(did) is not stored", hint: "press a"))
+    }
+
+    func refreshAll(
+        _ dids: [String], onResult: @escaping @Sendable (String, Result<AccountSummary, TUIServiceError>) -> Void
+    ) async {
+        for did in dids { onResult(did, await refresh(did)) }
     }
 
     func logout(_ did: String) async -> Result<Void, TUIServiceError> {

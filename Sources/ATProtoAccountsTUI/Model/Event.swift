@@ -32,8 +32,9 @@ public enum Effect: Sendable, Hashable {
     case login(String, reuse: String?)
     case cancelLogin
     case refresh(String)
-    /// Refreshes every account that has a refresh token, a few at a time.
-    case refreshAll
+    /// Refreshes these accounts (those with a refresh token, not needing a login); the
+    /// library bounds how many run at once.
+    case refreshAll([String])
     case logout(String)
     case setDefault(String)
     case openURL(URL)

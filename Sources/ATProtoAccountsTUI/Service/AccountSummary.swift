@@ -1,3 +1,4 @@
+import ATProtoOAuth
 import Foundation
 
 /// What the TUI knows about one stored account: public facts only, never a token or a key.
@@ -43,28 +44,43 @@ public struct AccountSummary: Sendable, Hashable {
     /// The name people know the account by: the handle, or the DID when there is none.
     public var label: String { handle ?? did }
 
-    /// The badge the accounts table shows, derived from the summary and the clock.
+    /// The badge the accounts table shows: the library's one decision (`SessionHealth`,
+    /// refresh margin and the 14-day limit of R26 included), at `now`.
     public func state(at now: Date) -> AccountState {
-        if needsLogin { return .needsLogin }
-        let remaining = expiresAt.timeIntervalSince(now)
-        if remaining < 0 { return .expired }
-        if remaining < AccountState.expiringThreshold { return .expiring }
-        return .ok
+        let health = SessionHealth(
+            expiresAt: expiresAt, needsLogin: needsLogin, hasRefreshToken: hasRefreshToken, createdAt: createdAt,
+            now: now)
+        switch health {
+        case .ok: return .ok
+        case .expiring: return .expiring
+        case .expiredRefreshable: return .expired
+        case .needsLogin: return .needsLogin
+        }
+    }
+}
+
+extension AccountSummary {
+    /// The summary of a stored session: public facts only (the DPoP key is reduced to its
+    /// thumbprint; tokens are not read).
+    public init(_ session: Session, isDefault: Bool) {
+        self.init(
+            did: session.did.rawValue, handle: session.handle?.rawValue,
+            pdsHost: session.pds.originString ?? session.pds.absoluteString, issuer: session.issuer,
+            scope: session.scope.description, expiresAt: session.expiresAt, createdAt: session.createdAt,
+            refreshedAt: session.refreshedAt, dpopThumbprint: (try? session.dpopKey.publicKey.thumbprint()) ?? "?",
+            isDefault: isDefault, needsLogin: session.needsLogin, hasRefreshToken: session.refreshToken != nil)
     }
 }
 
 /// The health of an account's session at a given moment.
 public enum AccountState: Sendable, Hashable {
     case ok
-    /// The access token expires within ``expiringThreshold`` seconds.
+    /// The access token expires within the library's refresh margin (a minute).
     case expiring
     /// The access token has expired; `r` fixes it when the account has a refresh token.
     case expired
     /// Only a new login can fix it (`L`).
     case needsLogin
-
-    /// Below this many seconds of validity an access token is shown as expiring.
-    public static let expiringThreshold: TimeInterval = 60
 
     public var badge: String {
         switch self {

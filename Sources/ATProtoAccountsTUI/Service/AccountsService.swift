@@ -37,17 +37,22 @@ public enum DiscoveryProgress: Sendable, Hashable {
     case finished(Result<String, TUIServiceError>)
 }
 
-/// Everything the TUI asks of the outside world. The CLI implements it over the account store,
-/// discovery and login; tests and the golden frames need none of it because `update` is pure.
+/// Everything the TUI asks of the outside world. ``ClientAccountsService`` implements it over
+/// the library's `OAuthClient`, which owns every policy; tests and the golden frames need none
+/// of it because `update` is pure.
 public protocol AccountsService: Sendable {
     func loadAccounts() async -> (accounts: [AccountSummary], problems: [StoreProblemSummary])
     /// Resolves a handle, DID or URL; the stream ends after `.finished`.
     func discover(_ input: String) -> AsyncStream<DiscoveryProgress>
-    /// Logs in `input` (a handle, DID or URL). `reuse` is the account being re-logged in, so the
-    /// service can reuse its issuer. Cancelling the consuming task cancels the login and closes
-    /// the loopback listener. The stream ends after `.finished`.
-    func login(_ input: String, reuse: AccountSummary?) -> AsyncStream<LoginProgress>
+    /// Logs in `input` (a handle, DID or URL; for a re-login, the account's handle or DID).
+    /// Cancelling the consuming task cancels the login and closes the loopback listener. The
+    /// stream ends after `.finished`.
+    func login(_ input: String) -> AsyncStream<LoginProgress>
     func refresh(_ did: String) async -> Result<AccountSummary, TUIServiceError>
+    /// Refreshes several accounts, reporting each outcome as it comes.
+    func refreshAll(
+        _ dids: [String], onResult: @escaping @Sendable (String, Result<AccountSummary, TUIServiceError>) -> Void
+    ) async
     func logout(_ did: String) async -> Result<Void, TUIServiceError>
     func setDefault(_ did: String) async -> Result<Void, TUIServiceError>
     func openInBrowser(_ url: URL) async

@@ -37,17 +37,15 @@ final class EffectExecutor: @unchecked Sendable {
     private let lock = NSLock()
     private var flows: [String: Task<Void, Never>] = [:]  // guarded by lock
     private var others: [UUID: Task<Void, Never>] = [:]  // guarded by lock
-    /// At most this many refreshes run at once for `refreshAll`.
-    static let refreshConcurrency = 4
 
     init(service: any AccountsService, inbox: EventInbox) {
         self.service = service
         self.inbox = inbox
     }
 
-    /// Starts `effect`. `model` is the state after the update that asked for it.
-    /// `quit` and `copyToClipboard` touch the terminal and are handled by the run loop.
-    func perform(_ effect: Effect, model: Model) {
+    /// Starts `effect`, which carries everything it needs (the executor never reads the
+    /// model). `quit` and `copyToClipboard` touch the terminal and are handled by the run loop.
+    func perform(_ effect: Effect) {
         let service = service
         let inbox = inbox
         switch effect {
@@ -65,10 +63,9 @@ final class EffectExecutor: @unchecked Sendable {
             }
         case .cancelDiscovery:
             cancelFlow("discovery")
-        case .login(let input, let reuseDID):
-            let reuse = reuseDID.flatMap { did in model.accounts.first { $0.did == did } }
+        case .login(let input, _):
             startFlow("login") {
-                for await progress in service.login(input, reuse: reuse) {
+                for await progress in service.login(input) {
                     if Task.isCancelled { break }
                     inbox.post(.login(progress))
                 }
@@ -77,9 +74,10 @@ final class EffectExecutor: @unchecked Sendable {
             cancelFlow("login")
         case .refresh(let did):
             spawn { inbox.post(.refreshFinished(did: did, result: await service.refresh(did))) }
-        case .refreshAll:
-            let dids = model.accounts.filter { $0.hasRefreshToken && !$0.needsLogin }.map(\.did)
-            spawn { await Self.refresh(dids, service: service, inbox: inbox) }
+        case .refreshAll(let dids):
+            spawn {
+                await service.refreshAll(dids) { did, result in inbox.post(.refreshFinished(did: did, result: result)) }
+            }
         case .logout(let did):
             spawn {
                 let result = await service.logout(did)
@@ -104,21 +102,6 @@ final class EffectExecutor: @unchecked Sendable {
         others = [:]
         lock.unlock()
         tasks.forEach { $0.cancel() }
-    }
-
-    private static func refresh(_ dids: [String], service: any AccountsService, inbox: EventInbox) async {
-        await withTaskGroup(of: Void.self) { group in
-            var pending = dids[...]
-            func next() -> String? { pending.popFirst() }
-            for _ in 0..<refreshConcurrency {
-                guard let did = next() else { break }
-                group.addTask { inbox.post(.refreshFinished(did: did, result: await service.refresh(did))) }
-            }
-            while await group.next() != nil {
-                guard let did = next() else { continue }
-                group.addTask { inbox.post(.refreshFinished(did: did, result: await service.refresh(did))) }
-            }
-        }
     }
 
     private func startFlow(_ name: String, _ body: @escaping @Sendable () async -> Void) {

@@ -80,7 +80,7 @@ public final class TUIRunner: Sendable {
                 now: Date(), rows: screen.rows, cols: screen.cols, suggestedHandles: service.suggestedHandles,
                 timeZone: .current),
             executor: executor)
-        executor.perform(.loadAccounts, model: loop.model)
+        executor.perform(.loadAccounts)
 
         var lastDrawn: Model?
         while !loop.done {
@@ -169,7 +169,7 @@ private struct Loop {
             switch effect {
             case .quit: done = true
             case .copyToClipboard(let text): clipboard = text
-            default: executor.perform(effect, model: model)
+            default: executor.perform(effect)
             }
         }
     }

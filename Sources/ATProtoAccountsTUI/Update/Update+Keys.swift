@@ -112,7 +112,7 @@ extension Model {
         }
         refreshing.formUnion(refreshable.map(\.did))
         status = "Refreshing \(refreshable.count) account\(refreshable.count == 1 ? "" : "s")…"
-        return [.refreshAll]
+        return [.refreshAll(refreshable.map(\.did))]
     }
 
     mutating func openHelp() {

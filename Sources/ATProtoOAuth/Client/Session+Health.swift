@@ -21,9 +21,27 @@ extension Session {
     public var refreshTokenExpiryEstimate: Date { createdAt.addingTimeInterval(Self.publicClientSessionLifetime) }
 
     public func health(now: Date) -> SessionHealth {
-        if needsLogin || refreshToken == nil && expiresAt <= now { return .needsLogin }
-        if expiresAt <= now { return refreshTokenExpiryEstimate <= now ? .needsLogin : .expiredRefreshable }
-        if accessTokenExpires(within: SessionAgent.refreshMargin, now: now) { return .expiring }
-        return .ok
+        SessionHealth(
+            expiresAt: expiresAt, needsLogin: needsLogin, hasRefreshToken: refreshToken != nil, createdAt: createdAt,
+            now: now)
+    }
+}
+
+extension SessionHealth {
+    /// The one place a session's state is decided, from public facts only (so a summary that
+    /// holds no token can be judged exactly like the session it came from): marked, or
+    /// expired without a way to refresh, or past the 14-day chain (R26) → needs a login;
+    /// expired → refreshable; under ``SessionAgent/refreshMargin`` left → expiring.
+    public init(expiresAt: Date, needsLogin: Bool, hasRefreshToken: Bool, createdAt: Date, now: Date) {
+        let chainEnds = createdAt.addingTimeInterval(Session.publicClientSessionLifetime)
+        if needsLogin || !hasRefreshToken && expiresAt <= now {
+            self = .needsLogin
+        } else if expiresAt <= now {
+            self = chainEnds <= now ? .needsLogin : .expiredRefreshable
+        } else if expiresAt.timeIntervalSince(now) <= SessionAgent.refreshMargin {
+            self = .expiring
+        } else {
+            self = .ok
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ATProtoOAuth
+import ATProtoOAuthClient
 import ATProtoOAuthLogin
 import ArgumentParser
 import Foundation
@@ -39,34 +40,23 @@ struct LoginCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ErrorReporting.run {
-            let loginInput = try LoginInput(input, allowHTTPLoopback: options.allowHTTPLoopback)
-            let configuration = LoginConfiguration(
-                client: try options.loginClient(), scope: options.scope, port: port,
-                callbackTimeout: .seconds(callbackTimeout), allowHTTPLoopback: options.allowHTTPLoopback,
+            let loginOptions = LoopbackLoginOptions(
+                port: port, callbackTimeout: .seconds(callbackTimeout),
                 openBrowser: noBrowser ? LoginConfiguration.noBrowser : LoginConfiguration.systemBrowser)
             let steps = StepPrinter(enabled: true, verbose: options.verbose, output: .standardError)
             try await CommandRuntime.with(options) { runtime in
-                let flow = LoginFlow(
-                    transport: runtime.transport, discovery: runtime.discovery, configuration: configuration)
-                let session = try await flow.run(
-                    loginInput,
-                    save: { session in
-                        let previous = try await runtime.store.replace(session, timeout: .seconds(30))
-                        try runtime.store.setDefault(session.did)
-                        return previous
-                    },
-                    progress: { event in
-                        switch event {
-                        case .step(let step):
-                            steps.show(step)
-                        case .authorizationURL(let url):
-                            Terminal.info("Open this URL to authorize:\n  \(url.absoluteString)")
-                        case .listening(let url) where options.verbose:
-                            Terminal.info("listening for the callback on \(url.absoluteString)")
-                        default:
-                            break
-                        }
-                    })
+                let session = try await runtime.client.login(input, options: loginOptions) { event in
+                    switch event {
+                    case .step(let step):
+                        steps.show(step)
+                    case .authorizationURL(let url):
+                        Terminal.info("Open this URL to authorize:\n  \(url.absoluteString)")
+                    case .listening(let url) where options.verbose:
+                        Terminal.info("listening for the callback on \(url.absoluteString)")
+                    default:
+                        break
+                    }
+                }
                 let report = AccountReport(session, isDefault: true, now: Date())
                 if json {
                     try Terminal.printJSON(report)

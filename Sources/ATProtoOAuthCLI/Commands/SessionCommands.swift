@@ -1,5 +1,6 @@
 import ATProtoAccountStore
 import ATProtoOAuth
+import ATProtoOAuthClient
 import ArgumentParser
 import Foundation
 
@@ -21,9 +22,8 @@ struct RefreshCommand: AsyncParsableCommand {
     func run() async throws {
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
-                let targets: [DID] =
-                    all ? runtime.store.loadAll().sessions.map(\.did) : [try runtime.store.account(account).did]
-                let results = await Self.refreshAll(targets, agent: runtime.agent, width: 4)
+                let targets: [DID]? = all ? nil : [try runtime.store.account(account).did]
+                let results = try await runtime.client.refreshAll(targets)
                 let defaultDID = runtime.store.defaultAccount()
                 let now = Date()
                 var reports: [AccountReport] = []
@@ -49,34 +49,6 @@ struct RefreshCommand: AsyncParsableCommand {
             }
         }
     }
-
-    /// Refreshes accounts concurrently, at most `width` at once, keeping the input order.
-    static func refreshAll(
-        _ dids: [DID], agent: SessionAgent, width: Int
-    ) async -> [(DID, Result<Session, any Error>)] {
-        await withTaskGroup(of: (Int, Result<Session, any Error>).self) { group in
-            var results = [Result<Session, any Error>?](repeating: nil, count: dids.count)
-            var next = 0
-            func launch() {
-                guard next < dids.count else { return }
-                let index = next
-                next += 1
-                group.addTask {
-                    do {
-                        return (index, .success(try await agent.refresh(dids[index], replacing: nil)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            for _ in 0..<min(width, dids.count) { launch() }
-            for await (index, result) in group {
-                results[index] = result
-                launch()
-            }
-            return zip(dids, results).compactMap { did, result in result.map { (did, $0) } }
-        }
-    }
 }
 
 struct TokenCommand: AsyncParsableCommand {
@@ -98,7 +70,7 @@ struct TokenCommand: AsyncParsableCommand {
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
                 let did = try runtime.store.account(account).did
-                let session = try await runtime.agent.validSession(did)
+                let session = try await runtime.client.restore(did)
                 if json {
                     try Terminal.printJSON(
                         TokenDocument(
@@ -163,10 +135,7 @@ struct RequestCommand: AsyncParsableCommand {
                     let parts = parameter.split(separator: "=", maxSplits: 1)
                     return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
                 }
-                let response = try await runtime.agent.send(
-                    session.did, method: body == nil ? "GET" : "POST", path: "/xrpc/\(nsid.rawValue)", query: query,
-                    headers: body == nil ? [("Accept", "application/json")] : [("Content-Type", "application/json")],
-                    body: body)
+                let response = try await runtime.client.xrpc(session.did, nsid, parameters: query, body: body)
                 let text = Self.render(response.body, compact: json)
                 guard (200..<300).contains(response.status) else {
                     Terminal.info("error: \(nsid.rawValue) answered HTTP \(response.status)")
@@ -230,19 +199,13 @@ struct LogoutCommand: AsyncParsableCommand {
             try await CommandRuntime.with(options) { runtime in
                 let session = try runtime.store.account(account)
                 let name = session.handle?.rawValue ?? session.did.rawValue
-                var revocationError: (any Error)?
-                do {
-                    try await runtime.agent.revoke(session.did)
-                } catch {
-                    revocationError = error
-                    Terminal.info("warning: revocation failed for \(name): \(ErrorReporting.message(for: error))")
+                let outcome = try await runtime.client.logout(session.did, keepOnRevocationFailure: keepOnError)
+                let revocationError = outcome.revocationError
+                if let revocationError {
+                    Terminal.info(
+                        "warning: revocation failed for \(name): \(ErrorReporting.message(for: revocationError))")
                 }
-                let delete = revocationError == nil || !keepOnError
-                if delete {
-                    try await runtime.store.withLock(session.did, timeout: .seconds(30)) {
-                        try runtime.store.delete(session.did)
-                    }
-                }
+                let delete = outcome.deleted
                 if json {
                     try Terminal.printJSON(
                         LogoutDocument(did: session.did.rawValue, revoked: revocationError == nil, deleted: delete))

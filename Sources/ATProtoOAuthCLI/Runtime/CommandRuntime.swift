@@ -2,17 +2,19 @@ import ATProtoAccountStore
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
+import ATProtoOAuthClient
 import Foundation
 
 /// The real components one command invocation uses: one HTTP client (pooled keep-alive
-/// connections), the account store, discovery and the session agent built on them.
+/// connections), the file store, and the library's `OAuthClient` over them, which owns every
+/// policy. Commands parse, call the client and print.
 struct CommandRuntime: Sendable {
     let options: GlobalOptions
-    let transport: any HTTPTransport
     let store: AccountStore
-    let discovery: Discovery
-    let agent: SessionAgent
-    private let client: LazyHTTPClient
+    let client: OAuthClient
+    private let http: LazyHTTPClientTransport
+
+    var discovery: Discovery { client.discovery }
 
     /// Builds the runtime, runs `body`, and always shuts the HTTP client down.
     static func with<T: Sendable>(
@@ -21,10 +23,10 @@ struct CommandRuntime: Sendable {
         let runtime = try CommandRuntime(options: options)
         do {
             let result = try await body(runtime)
-            await runtime.client.shutdown()
+            await runtime.http.shutdown()
             return result
         } catch {
-            await runtime.client.shutdown()
+            await runtime.http.shutdown()
             throw error
         }
     }
@@ -33,25 +35,24 @@ struct CommandRuntime: Sendable {
         // Everything that can fail on bad flags first: an HTTP client, once made, must be shut down.
         let store = try options.makeStore()
         let resolver = try options.makeTXTResolver()
-        let configuration = try options.discoveryConfiguration()
-        // The HTTP client (event-loop threads, TLS context, parsed trust roots: ~4.5 MB of the
-        // TUI's resident memory) starts on the first request: the TUI and local commands often
-        // never make one. Only a proxy or a CA file can make it fail: with a proxy set, or a CA
-        // file that is missing, unreadable or holds no certificate, it is built now, so the
-        // usage error comes before the command starts, exactly as before.
-        let client = LazyHTTPClient(make: options.makeTransport)
+        let configuration = OAuthClientConfiguration(
+            client: try options.loginClient(), scope: options.scope, discovery: try options.discoveryConfiguration())
+        // The HTTP client starts on the first request: the TUI and local commands often never
+        // make one. Only a proxy or a CA file can make it fail: with a proxy set, or a CA file
+        // that is missing, unreadable or holds no certificate, it is built now, so the usage
+        // error comes before the command starts.
+        let http = LazyHTTPClientTransport(make: options.makeTransport)
         let caFile = options.caFile ?? HTTPClientTransport.Configuration.defaultCAFile
         if ProxySettings.fromEnvironment != nil || !(caFile.map(Self.looksLikePEMCertificates) ?? true) {
-            try client.start()
+            try http.start()
         }
-        let transport: any HTTPTransport = options.verbose ? VerboseTransport(base: client) : client
-        let discovery = Discovery(transport: transport, txtResolver: resolver, configuration: configuration)
+        let transport: any HTTPTransport =
+            options.verbose ? LoggingTransport(base: http, log: { Terminal.info($0) }) : http
         self.options = options
-        self.client = client
-        self.transport = transport
+        self.http = http
         self.store = store
-        self.discovery = discovery
-        self.agent = SessionAgent(transport: transport, store: store, issuerResolver: discovery)
+        self.client = OAuthClient(
+            configuration: configuration, transport: transport, txtResolver: resolver, store: store)
     }
 
     /// Whether `path` is a readable file with at least one PEM certificate block: the cheap
@@ -67,76 +68,5 @@ extension GlobalOptions {
     func makeStore() throws -> AccountStore {
         let directory = store.map { URL(fileURLWithPath: $0) } ?? AccountStore.defaultDirectory()
         return try AccountStore(directory: directory)
-    }
-}
-
-/// `--verbose`: one line per request and response on stderr. Only method, scheme, host and
-/// path are printed — never queries, headers or bodies, which carry codes, tokens and proofs.
-struct VerboseTransport: HTTPTransport {
-    let base: any HTTPTransport
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let target = "\(request.url.originString ?? "")\(request.url.path(percentEncoded: true))"
-        let start = ContinuousClock.now
-        do {
-            let response = try await base.send(request)
-            Terminal.info(
-                "→ \(request.method) \(target) ← \(response.status) (\(Terminal.milliseconds(since: start)) ms)")
-            return response
-        } catch {
-            Terminal.info("→ \(request.method) \(target) ✗ \(error)")
-            throw error
-        }
-    }
-}
-
-/// An `HTTPClientTransport` made on the first request (or by `start`). `shutdown` shuts it down
-/// if it was made; a request after `shutdown` throws `CancellationError` instead of making one.
-final class LazyHTTPClient: HTTPTransport, @unchecked Sendable {
-    private let make: @Sendable () throws -> HTTPClientTransport
-    private let lock = NSLock()
-    private var state: State = .idle  // guarded by lock
-
-    private enum State {
-        case idle
-        case running(HTTPClientTransport)
-        case shutDown
-    }
-
-    init(make: @escaping @Sendable () throws -> HTTPClientTransport) {
-        self.make = make
-    }
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        try await client().send(request)
-    }
-
-    func shutdown() async {
-        let client: HTTPClientTransport? = lock.withLock {
-            defer { state = .shutDown }
-            if case .running(let client) = state { return client }
-            return nil
-        }
-        try? await client?.shutdown()
-    }
-
-    /// Makes the client now (when its configuration can fail, so that it fails early).
-    func start() throws {
-        _ = try client()
-    }
-
-    private func client() throws -> HTTPClientTransport {
-        try lock.withLock {
-            switch state {
-            case .running(let client):
-                return client
-            case .idle:
-                let client = try make()
-                state = .running(client)
-                return client
-            case .shutDown:
-                throw CancellationError()
-            }
-        }
     }
 }

@@ -2,6 +2,7 @@ import ATProtoAccountsTUI
 import ATProtoDevServer
 import ATProtoHTTP
 import ATProtoOAuth
+import ATProtoOAuthClient
 import ATProtoOAuthLogin
 import ArgumentParser
 import Foundation
@@ -34,13 +35,11 @@ struct TUICommand: AsyncParsableCommand {
         }
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
-                let service = LiveAccountsService(
-                    runtime: runtime,
-                    loginConfiguration: LoginConfiguration(
-                        client: try options.loginClient(), scope: options.scope,
-                        allowHTTPLoopback: options.allowHTTPLoopback,
+                let service = ClientAccountsService(
+                    client: runtime.client,
+                    loginOptions: LoopbackLoginOptions(
                         openBrowser: noBrowser ? LoginConfiguration.noBrowser : LoginConfiguration.systemBrowser),
-                    suggestedHandles: [])
+                    isNetworkFailure: ErrorReporting.isNetworkFailure)
                 try await TUIRunner(service: service, environment: ProcessInfo.processInfo.environment).run()
             }
         }
@@ -83,17 +82,16 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             try await ErrorReporting.run {
                 try await CommandRuntime.with(options) { runtime in
-                    let service = LiveAccountsService(
-                        runtime: runtime,
-                        loginConfiguration: LoginConfiguration(
-                            allowHTTPLoopback: true,
-                            openBrowser: { url in
-                                // A real $BROWSER wins; a machine without one logs in in-process.
-                                let outcome = await LoginConfiguration.systemBrowser(url)
-                                if case .launched = outcome { return outcome }
-                                return InProcessBrowser.open(url)
-                            }),
-                        suggestedHandles: info.accounts.map(\.handle))
+                    let service = ClientAccountsService(
+                        client: runtime.client,
+                        loginOptions: LoopbackLoginOptions(openBrowser: { url in
+                            // A real $BROWSER wins; a machine without one logs in in-process.
+                            let outcome = await LoginConfiguration.systemBrowser(url)
+                            if case .launched = outcome { return outcome }
+                            return InProcessBrowser.open(url)
+                        }),
+                        suggestedHandles: info.accounts.map(\.handle),
+                        isNetworkFailure: ErrorReporting.isNetworkFailure)
                     try await TUIRunner(service: service, environment: ProcessInfo.processInfo.environment).run()
                 }
             }
