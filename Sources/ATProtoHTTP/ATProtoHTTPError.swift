@@ -29,6 +29,7 @@ public struct ATProtoHTTPError: Error, Hashable, Sendable, CustomStringConvertib
         fileprivate let base: Base
         fileprivate init(_ base: Base) { self.base = base }
 
+        /// The code's name, e.g. `timeout`, for logs and JSON output.
         public var description: String { base.rawValue }
 
         /// A non-https URL to a non-loopback host, or loopback http without the development flag (R29).
@@ -94,6 +95,7 @@ public struct ATProtoHTTPError: Error, Hashable, Sendable, CustomStringConvertib
         self.url = url.map(\.redactedForDisplay)
     }
 
+    /// The class of failure, for callers that branch; ``description`` is for people.
     public var code: Code {
         switch kind {
         case .insecureURL: .insecureURL
@@ -145,6 +147,7 @@ public struct ATProtoHTTPError: Error, Hashable, Sendable, CustomStringConvertib
         return nil
     }
 
+    /// What failed, on which redacted URL, and what to do about it.
     public var description: String {
         let subject = url ?? ""
         let prefix = subject.isEmpty ? "" : "\(subject): "

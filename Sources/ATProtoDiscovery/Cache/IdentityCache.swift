@@ -35,6 +35,7 @@ public actor IdentityCache {
     private var documents: [String: Entry<CachedDocument>] = [:]
     private var issuers: [String: Entry<(pds: URL, issuer: URL)>] = [:]
 
+    /// An empty cache whose entries live `lifetime`, capped at the 10 minutes R7 allows.
     public init(lifetime: Duration = .seconds(600)) {
         self.lifetime = min(max(lifetime, .zero), IdentityCache.maximumLifetime)
     }

@@ -19,6 +19,7 @@ import Foundation
 public struct Discovery: Sendable {
     let transport: any HTTPTransport
     let txtResolver: any TXTResolver
+    /// Where identities resolve and how strict discovery is.
     public let configuration: DiscoveryConfiguration
     let cache: IdentityCache
     let clock: @Sendable () -> Date

@@ -13,8 +13,10 @@ public struct DiscoveryConfiguration: Sendable, Hashable {
     /// Use the in-memory identity cache (R7). `false` resolves everything afresh (`--no-cache`).
     public var useCache: Bool
 
+    /// The public PLC directory, the default for `did:plc` documents (R4).
     public static let defaultPLCDirectory = URL(string: "https://plc.directory")
 
+    /// Points discovery at a PLC directory; the rest defaults to the public network's behaviour.
     public init(
         plcDirectory: URL, handleResolver: URL? = nil, allowHTTPLoopback: Bool = false, useCache: Bool = true
     ) {

@@ -24,6 +24,7 @@ public struct DiscoveryError: Error, Hashable, Sendable, CustomStringConvertible
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
+        /// The code's name, e.g. `notFound`, for logs and JSON output.
         public var description: String { base.rawValue }
 
         /// The handle, DID or URL cannot be used at all (syntax, disallowed TLD, DID method, did:web port).
@@ -46,6 +47,7 @@ public struct DiscoveryError: Error, Hashable, Sendable, CustomStringConvertible
         public static let cancelled = Code(.cancelled)
     }
 
+    /// The class of failure, for callers that branch; ``reason`` is for people.
     public let code: Code
     /// The step that failed.
     public let step: DiscoveryStepName
@@ -61,6 +63,7 @@ public struct DiscoveryError: Error, Hashable, Sendable, CustomStringConvertible
     /// own error, or the core `ATProtoOAuthError`. Not compared by `==` or hashed.
     public let underlying: (any Error)?
 
+    /// Creates an error; `reason` must never contain a secret value.
     public init(
         _ code: Code, step: DiscoveryStepName, target: String? = nil, rule: String? = nil, field: String? = nil,
         _ reason: String, underlying: (any Error)? = nil
@@ -74,11 +77,13 @@ public struct DiscoveryError: Error, Hashable, Sendable, CustomStringConvertible
         self.underlying = underlying
     }
 
+    /// Equal when everything but ``underlying`` is equal.
     public static func == (lhs: DiscoveryError, rhs: DiscoveryError) -> Bool {
         lhs.code == rhs.code && lhs.step == rhs.step && lhs.target == rhs.target && lhs.rule == rhs.rule
             && lhs.field == rhs.field && lhs.reason == rhs.reason
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(step)

@@ -11,6 +11,7 @@ public struct DiscoveryResult: Sendable, Codable, Hashable {
     public var handle: Handle?
     /// Whether handle → DID and DID → handle agree (R5).
     public var handleVerified: Bool
+    /// The account's DID document, as resolved; `nil` when the login started from a server URL.
     public var didDocument: DIDDocument?
     /// The PDS (or, from a server URL, the origin typed).
     public var pds: URL
@@ -18,12 +19,14 @@ public struct DiscoveryResult: Sendable, Codable, Hashable {
     public var issuer: URL
     /// `nil` when a server URL had no resource metadata and is its own authorization server.
     public var resourceMetadata: ProtectedResourceMetadata?
+    /// The issuer's metadata: the endpoints a login and its refreshes use.
     public var authorizationServerMetadata: AuthorizationServerMetadata
     /// Every named R8/R9 check, in order.
     public var checks: [ProfileCheck]
     /// The final state of every step, in `DiscoveryStepName` order.
     public var steps: [FlowStep]
 
+    /// Assembles a result (discovery does; tests build one directly).
     public init(
         input: String, did: DID?, handle: Handle?, handleVerified: Bool, didDocument: DIDDocument?, pds: URL,
         issuer: URL, resourceMetadata: ProtectedResourceMetadata?,

@@ -16,5 +16,6 @@ public enum DiscoveryStepName: String, CaseIterable, Sendable, Codable, Hashable
     /// Every named R8/R9 check of both documents.
     case profileChecks = "profile-checks"
 
+    /// The step's fixed name, e.g. `resolve-handle`.
     public var description: String { rawValue }
 }

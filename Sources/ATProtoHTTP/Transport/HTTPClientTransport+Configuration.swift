@@ -25,6 +25,8 @@ extension HTTPClientTransport {
         /// Sent as `User-Agent` unless the request sets its own.
         public var userAgent: String
 
+        /// The defaults suit the public network: https only, 10 s limits, a 1 MiB body cap,
+        /// `SSL_CERT_FILE` and the proxy variables honoured.
         public init(
             allowHTTPLoopback: Bool = false,
             connectTimeout: Duration = .seconds(10),

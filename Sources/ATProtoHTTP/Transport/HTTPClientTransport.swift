@@ -24,6 +24,7 @@ import NIOSSL
 /// try await transport.shutdown()
 /// ```
 public struct HTTPClientTransport: HTTPTransport {
+    /// The settings the transport was made with; fixed for its lifetime.
     public let configuration: Configuration
 
     private let direct: HTTPClient

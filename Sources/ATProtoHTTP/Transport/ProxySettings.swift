@@ -17,6 +17,7 @@ public struct ProxySettings: Sendable, Hashable {
     /// Host names (and their subdomains) that bypass the proxy; `*` bypasses it for all.
     public var noProxy: [String]
 
+    /// Explicit settings, for callers that do not want the environment's (tests, `--proxy`-style flags).
     public init(httpsProxy: String? = nil, httpProxy: String? = nil, noProxy: [String] = []) {
         self.httpsProxy = httpsProxy
         self.httpProxy = httpProxy

@@ -10,12 +10,17 @@ public struct CompactJWS: Sendable {
     /// Proofs and assertions are a few hundred bytes; refuse absurd inputs before decoding.
     public static let maxLength = 64 * 1024
 
+    /// The decoded protected header (`typ`, `alg`, `jwk` for a DPoP proof).
     public let header: [String: JSONValue]
+    /// The decoded claims.
     public let payload: [String: JSONValue]
     /// The ASCII bytes `segment0.segment1` the signature covers.
     public let signingInput: Data
+    /// The raw signature bytes (for ES256, `r‖s`, 64 bytes).
     public let signature: Data
 
+    /// Splits and decodes `compact`; throws `.invalidJWS` for anything but three canonical
+    /// base64url segments of which the first two are JSON objects. The signature is not checked.
     public init(_ compact: String) throws {
         guard compact.utf8.count <= Self.maxLength else {
             throw ATProtoOAuthError(.invalidJWS, field: "compact", "longer than \(Self.maxLength) bytes")

@@ -7,16 +7,24 @@ import Foundation
 /// parties put them in keys they publish. The private scalar `d` is present only in the
 /// session file's copy and never printed.
 public struct JWK: Codable, Hashable, Sendable, CustomStringConvertible {
+    /// The key type; `EC` for every key this client makes.
     public var kty: String
+    /// The curve of an EC key; `P-256` for DPoP here.
     public var crv: String?
+    /// The EC public point's x coordinate, base64url.
     public var x: String?
+    /// The EC public point's y coordinate, base64url.
     public var y: String?
     /// The private scalar; `nil` for a public key. Secret.
     public var d: String?
+    /// A key identifier, kept when another party's key carries one.
     public var kid: String?
+    /// The algorithm the key is meant for, kept when present.
     public var alg: String?
+    /// The intended use (`sig`), kept when present.
     public var use: String?
 
+    /// Builds a key from its members as they appear in JSON (base64url strings).
     public init(
         kty: String, crv: String? = nil, x: String? = nil, y: String? = nil, d: String? = nil,
         kid: String? = nil, alg: String? = nil, use: String? = nil
@@ -38,6 +46,7 @@ public struct JWK: Codable, Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Whether the key holds the private scalar — and so must never be printed or published.
     public var isPrivate: Bool { d != nil }
 
     /// The RFC 7638 thumbprint (`jkt`): SHA-256 over the required members `crv`, `kty`, `x`,

@@ -7,11 +7,17 @@ extension DPoPProof {
         public let jwk: JWK
         /// Its RFC 7638 thumbprint, to compare with the token's `cnf.jkt`.
         public let jkt: String
+        /// The proof's unique id, for replay detection.
         public let jti: String
+        /// The HTTP method the proof was made for.
         public let htm: String
+        /// The URL (without query and fragment) the proof was made for.
         public let htu: String
+        /// When the proof was made, in seconds since 1970, to judge its freshness.
         public let iat: Int
+        /// The server nonce the client echoed, if any.
         public let nonce: String?
+        /// The access-token hash (base64url SHA-256), present on resource requests.
         public let ath: String?
     }
 

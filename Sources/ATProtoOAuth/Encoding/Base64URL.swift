@@ -2,6 +2,7 @@ import Foundation
 
 /// Unpadded base64url (RFC 4648 §5), the encoding of every JOSE and PKCE value.
 public enum Base64URL {
+    /// Encodes without padding, as JOSE and PKCE require.
     public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")

@@ -3,13 +3,20 @@ import Foundation
 /// Any JSON value. Used where a document must be kept verbatim (the raw metadata the
 /// discovery inspector shows) or inspected loosely (a JWS header) before typed decoding.
 public enum JSONValue: Hashable, Sendable, Codable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// Any JSON number; integers up to 2^53 survive exactly.
     case number(Double)
+    /// A JSON string.
     case string(String)
+    /// A JSON array, order kept.
     case array([JSONValue])
+    /// A JSON object; member order is not kept.
     case object([String: JSONValue])
 
+    /// Decodes whatever JSON value is there.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -27,6 +34,7 @@ public enum JSONValue: Hashable, Sendable, Codable {
         }
     }
 
+    /// Encodes the value as the JSON it came from.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -48,31 +56,37 @@ public enum JSONValue: Hashable, Sendable, Codable {
         }
     }
 
+    /// The member `key` of an object; `nil` when absent or when this is not an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
+    /// The string, or `nil` for any other kind of value.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
+    /// The boolean, or `nil` for any other kind of value.
     public var boolValue: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
+    /// The number, or `nil` for any other kind of value.
     public var numberValue: Double? {
         if case .number(let value) = self { return value }
         return nil
     }
 
+    /// The elements, or `nil` for any other kind of value.
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
+    /// The members, or `nil` for any other kind of value.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil

@@ -7,6 +7,7 @@ public struct DID: StringIdentifier, Hashable, Sendable {
     /// The DID exactly as given (DIDs are case-sensitive).
     public let rawValue: String
 
+    /// Validates DID syntax; throws `.invalidDID` (R4) saying which part is wrong.
     public init(_ string: String) throws {
         if let problem = DID.syntaxProblem(string) {
             throw ATProtoOAuthError(
@@ -28,7 +29,9 @@ public struct DID: StringIdentifier, Hashable, Sendable {
         return parts.count > 2 ? String(parts[2]) : ""
     }
 
+    /// A `did:plc`, resolved through the PLC directory (R4).
     public var isPLC: Bool { method == "plc" }
+    /// A `did:web`, resolved from its host's `/.well-known/did.json` (R4).
     public var isWeb: Bool { method == "web" }
 
     /// The reason `string` is not DID syntax, or `nil` when it is.

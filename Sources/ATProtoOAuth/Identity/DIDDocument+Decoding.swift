@@ -7,6 +7,8 @@ extension DIDDocument {
         case id, alsoKnownAs, service
     }
 
+    /// Decodes leniently: only a non-string `id` or a non-array `alsoKnownAs` is fatal;
+    /// malformed services are kept aside so errors can name them.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)

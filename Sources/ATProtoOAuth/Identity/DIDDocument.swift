@@ -11,7 +11,9 @@ import Foundation
 /// service has to be well-formed, and `pdsEndpoint(allowHTTPLoopback:)` names what is wrong
 /// with it (R6).
 public struct DIDDocument: Codable, Hashable, Sendable {
+    /// One well-formed `service` entry, such as the account's `#atproto_pds`.
     public struct Service: Codable, Hashable, Sendable {
+        /// The service id, absolute or relative to the document (`#atproto_pds`).
         public let id: String
         /// The service types; DID Core allows one string or a set of strings, decoded here
         /// to an array either way (one element for the string form).
@@ -19,6 +21,7 @@ public struct DIDDocument: Codable, Hashable, Sendable {
         /// Kept as JSON: the DID core spec allows a string, a map or a set here.
         public let serviceEndpoint: JSONValue
 
+        /// Builds an entry with any number of types (tests, the dev network's documents).
         public init(id: String, types: [String], serviceEndpoint: JSONValue) {
             self.id = id
             self.types = types
@@ -37,6 +40,7 @@ public struct DIDDocument: Codable, Hashable, Sendable {
             case id, type, serviceEndpoint
         }
 
+        /// Decodes one entry; `type` may be a string or an array of strings.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             id = try container.decode(String.self, forKey: .id)
@@ -78,6 +82,7 @@ public struct DIDDocument: Codable, Hashable, Sendable {
         let raw: JSONValue
     }
 
+    /// The DID this document describes; must equal the DID resolved (R4).
     public let id: String
     /// The string entries of `alsoKnownAs`, in order; entries of other JSON types are ignored.
     public let alsoKnownAs: [String]?
@@ -90,6 +95,7 @@ public struct DIDDocument: Codable, Hashable, Sendable {
     /// The `service` member when it is present but not an array.
     let nonArrayService: JSONValue?
 
+    /// Builds a well-formed document (the dev network serves these).
     public init(id: String, alsoKnownAs: [String]?, service: [Service]?) {
         self.id = id
         self.alsoKnownAs = alsoKnownAs

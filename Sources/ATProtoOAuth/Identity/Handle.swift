@@ -21,6 +21,7 @@ public struct Handle: StringIdentifier, Hashable, Sendable {
     /// The placeholder the network shows when a handle fails verification (R2, R5).
     public static let invalidPlaceholder = "handle.invalid"
 
+    /// Validates handle syntax and lower-cases it; throws `.invalidHandle` (R2) saying why.
     public init(_ string: String) throws {
         if let problem = Handle.syntaxProblem(string) {
             throw ATProtoOAuthError(

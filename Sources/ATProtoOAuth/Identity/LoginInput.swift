@@ -5,8 +5,12 @@ import Foundation
 /// A server URL skips identity resolution and starts discovery at the resource metadata;
 /// a handle or DID is resolved first. `typed` is what goes into `login_hint` (R7).
 public enum LoginInput: Hashable, Sendable, CustomStringConvertible {
+    /// A handle: resolved to a DID, then to its document (R3, R4).
     case handle(Handle)
+    /// A DID: its document is fetched directly (R4).
     case did(DID)
+    /// A PDS or entryway origin: discovery starts at its resource metadata, and the account
+    /// is learnt from the token response (R21).
     case serverURL(URL)
 
     /// Parses user input: whitespace trimmed; `https://` (or, when `allowHTTPLoopback`,
@@ -57,6 +61,7 @@ public enum LoginInput: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// What the person typed, normalised (``typed``).
     public var description: String { typed }
 
     private static func serverOrigin(

@@ -6,6 +6,7 @@ public struct NSID: StringIdentifier, Hashable, Sendable {
     /// The NSID as given (the name segment is case-sensitive).
     public let rawValue: String
 
+    /// Validates NSID syntax; throws `.invalidNSID` saying which segment is wrong.
     public init(_ string: String) throws {
         if let problem = NSID.syntaxProblem(string) {
             throw ATProtoOAuthError(

@@ -3,22 +3,40 @@ import Foundation
 /// OAuth 2.0 authorization-server metadata (RFC 8414), fetched from
 /// `<issuer>/.well-known/oauth-authorization-server` and checked item by item against R9.
 public struct AuthorizationServerMetadata: Codable, Hashable, Sendable {
+    /// The server's identifier; must equal the origin the document was fetched from (R9) and
+    /// the `iss` of the callback (R18).
     public let issuer: String
+    /// Where the browser is sent with the `request_uri` from PAR.
     public let authorizationEndpoint: String
+    /// Where codes are exchanged and tokens refreshed (R19, R24).
     public let tokenEndpoint: String
+    /// Where the authorization request is pushed first; required (R9, R14).
     public let pushedAuthorizationRequestEndpoint: String?
+    /// Where logout revokes the grant (R27); without it, logout can only forget the session.
     public let revocationEndpoint: String?
+    /// Token introspection; kept for the discovery inspector, unused by the client.
     public let introspectionEndpoint: String?
+    /// Must include `code` (R9).
     public let responseTypesSupported: [String]?
+    /// Must include `authorization_code` and `refresh_token` (R9).
     public let grantTypesSupported: [String]?
+    /// Must include `S256`, the only PKCE method used (R9, R15).
     public let codeChallengeMethodsSupported: [String]?
+    /// Must include `none` (public clients) and `private_key_jwt` (R9).
     public let tokenEndpointAuthMethodsSupported: [String]?
+    /// Must include `ES256` and never `none` (R9).
     public let tokenEndpointAuthSigningAlgValuesSupported: [String]?
+    /// Must include `atproto` (R9).
     public let scopesSupported: [String]?
+    /// Must be `true`: the callback carries `iss`, checked against ``issuer`` (R9, R18).
     public let authorizationResponseIssParameterSupported: Bool?
+    /// Must be `true` (R9).
     public let requirePushedAuthorizationRequests: Bool?
+    /// Must include `ES256`, the DPoP algorithm used (R9, R22).
     public let dpopSigningAlgValuesSupported: [String]?
+    /// Absent or `true` (R9).
     public let requireRequestURIRegistration: Bool?
+    /// Must be `true`: ATProto clients are identified by a metadata URL (R9, R10).
     public let clientIDMetadataDocumentSupported: Bool?
     /// RFC 9728 §4: the resources this server protects. When listed, it must include the
     /// PDS's `resource` (R29).
@@ -45,6 +63,7 @@ public struct AuthorizationServerMetadata: Codable, Hashable, Sendable {
         case protectedResources = "protected_resources"
     }
 
+    /// Builds metadata from its members (the dev network serves these; tests break one at a time).
     public init(
         issuer: String, authorizationEndpoint: String, tokenEndpoint: String,
         pushedAuthorizationRequestEndpoint: String? = nil, revocationEndpoint: String? = nil,

@@ -4,19 +4,34 @@ import Foundation
 /// at an https `client_id` URL (R10–R12) or the metadata implied by a `http://localhost`
 /// development client id (R13).
 public struct ClientMetadata: Codable, Hashable, Sendable {
+    /// The client id: the document's URL for a hosted client (R10), `http://localhost…` for
+    /// the development client (R13).
     public let clientID: String
+    /// `native` for this client (R11).
     public let applicationType: String?
+    /// Must include `authorization_code`, and `refresh_token` to keep sessions alive (R11).
     public let grantTypes: [String]?
+    /// Every scope the client may request; must include `atproto` (R11, R28).
     public let scope: String?
+    /// Must include `code` (R11).
     public let responseTypes: [String]?
+    /// Where the authorization server may send the browser back: loopback URIs here (R12).
     public let redirectURIs: [String]?
+    /// Must be `true` (R11).
     public let dpopBoundAccessTokens: Bool?
+    /// `none`: a native client holds no secret (R11).
     public let tokenEndpointAuthMethod: String?
+    /// Shown by the authorization server on its consent page.
     public let clientName: String?
+    /// The client's home page, shown on the consent page.
     public let clientURI: String?
+    /// A logo for the consent page.
     public let logoURI: String?
+    /// Terms of service, linked from the consent page.
     public let tosURI: String?
+    /// Privacy policy, linked from the consent page.
     public let policyURI: String?
+    /// Public keys of a confidential client; unused by this public client.
     public let jwksURI: String?
 
     enum CodingKeys: String, CodingKey {
@@ -36,6 +51,7 @@ public struct ClientMetadata: Codable, Hashable, Sendable {
         case jwksURI = "jwks_uri"
     }
 
+    /// Builds metadata from its members, as a hosted document or the development defaults.
     public init(
         clientID: String, applicationType: String?, grantTypes: [String]?, scope: String?,
         responseTypes: [String]?, redirectURIs: [String]?, dpopBoundAccessTokens: Bool?,

@@ -8,10 +8,12 @@ public struct ProfileCheck: Codable, Hashable, Sendable, CustomStringConvertible
     public let rule: String
     /// A stable name, usually the metadata field, e.g. `"issuer"`.
     public let name: String
+    /// Whether the document passed this check.
     public let ok: Bool
     /// What was found, e.g. `"issuer https://x equals the fetched origin"`.
     public let detail: String
 
+    /// Records one check's outcome.
     public init(rule: String, name: String, ok: Bool, detail: String) {
         self.rule = rule
         self.name = name
@@ -19,6 +21,7 @@ public struct ProfileCheck: Codable, Hashable, Sendable, CustomStringConvertible
         self.detail = detail
     }
 
+    /// `ok R9 issuer: …` or `FAIL R9 issuer: …`, one line for the inspector and logs.
     public var description: String { "\(ok ? "ok" : "FAIL") \(rule) \(name): \(detail)" }
 }
 
@@ -119,11 +122,10 @@ enum MetadataSupport {
         else { return "\(string) is not an absolute URL" }
         if url.user != nil || url.password != nil { return "\(string) carries credentials" }
         if url.fragment != nil { return "\(string) has a fragment" }
-        switch scheme {
-        case "https": return nil
-        case "http" where url.isLoopback:
-            return allowHTTPLoopback ? nil : "\(string) uses http; only allowed for loopback in development mode"
-        default: return "\(string) must use https"
+        if let problem = url.transportSecurityProblem(allowHTTPLoopback: allowHTTPLoopback) {
+            return "\(string): \(problem)"
+        }
+        return nil
         }
     }
 }

@@ -4,10 +4,15 @@ import Foundation
 /// `/.well-known/oauth-protected-resource`. ATProto uses it for one thing: finding the one
 /// authorization server of a PDS (R8).
 public struct ProtectedResourceMetadata: Codable, Hashable, Sendable {
+    /// The PDS origin; must equal the origin the document was fetched from (R8).
     public let resource: String
+    /// Exactly one https origin: the PDS's authorization server (R8).
     public let authorizationServers: [String]?
+    /// Scopes the resource understands; informational.
     public let scopesSupported: [String]?
+    /// How tokens may be presented; informational (DPoP is used regardless).
     public let bearerMethodsSupported: [String]?
+    /// A human-readable page about the resource; informational.
     public let resourceDocumentation: String?
 
     enum CodingKeys: String, CodingKey {
@@ -18,6 +23,7 @@ public struct ProtectedResourceMetadata: Codable, Hashable, Sendable {
         case resourceDocumentation = "resource_documentation"
     }
 
+    /// Builds metadata from its members (the dev network serves these).
     public init(
         resource: String, authorizationServers: [String]?, scopesSupported: [String]? = nil,
         bearerMethodsSupported: [String]? = nil, resourceDocumentation: String? = nil

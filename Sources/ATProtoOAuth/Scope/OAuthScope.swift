@@ -4,16 +4,23 @@
 /// Scopes compare by meaning: `repo:a.b.c` equals `repo?collection=a.b.c&action=create&action=update&action=delete`,
 /// and `description` prints the canonical (shortest, normalised) form.
 public struct OAuthScope: Hashable, Sendable, CustomStringConvertible {
+    /// What the token grants, parsed.
     public enum Kind: Hashable, Sendable {
         /// `atproto` — required in every request (R28).
         case atproto
         /// `transition:generic`, `transition:chat.bsky` or `transition:email`.
         case transition(String)
+        /// `repo:` — create, update or delete records in some collections.
         case repo(RepoPermission)
+        /// `rpc:` — call some Lexicon methods at some service.
         case rpc(RPCPermission)
+        /// `blob:` — upload media of some MIME types.
         case blob(BlobPermission)
+        /// `account:` — read or manage an account attribute.
         case account(AccountPermission)
+        /// `identity:` — change the handle or the DID identity.
         case identity(IdentityPermission)
+        /// `include:` — a Lexicon permission set.
         case include(IncludePermission)
         /// A token this library cannot interpret — an unknown resource (`futurething:x`), an
         /// unknown parameter, a value outside what specs/permission defines — kept verbatim.
@@ -22,14 +29,19 @@ public struct OAuthScope: Hashable, Sendable, CustomStringConvertible {
         case unrecognized(String)
     }
 
+    /// The parsed meaning, which equality and printing go by.
     public let kind: Kind
 
     /// The transitional scopes R28 lists.
     public static let transitionValues: Set<String> = ["generic", "chat.bsky", "email"]
 
+    /// `atproto`, required in every request and grant (R28).
     public static let atproto = OAuthScope(kind: .atproto)
+    /// `transition:generic`: the broad access app passwords used to give.
     public static let transitionGeneric = OAuthScope(kind: .transition("generic"))
+    /// `transition:chat.bsky`: Bluesky direct messages (with `transition:generic`).
     public static let transitionChatBsky = OAuthScope(kind: .transition("chat.bsky"))
+    /// `transition:email`: read the account's email address.
     public static let transitionEmail = OAuthScope(kind: .transition("email"))
 
     /// Parses one token strictly; throws `.invalidScope` (R28) with the reason.
@@ -55,6 +67,7 @@ public struct OAuthScope: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Wraps an already parsed meaning.
     public init(kind: Kind) {
         self.kind = kind
     }
@@ -77,6 +90,7 @@ public struct OAuthScope: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The canonical, shortest spelling: the form to send and to compare as text.
     public var description: String {
         switch kind {
         case .atproto:

@@ -3,7 +3,9 @@
 
 /// `repo:` — write access to records of some collections.
 public struct RepoPermission: Hashable, Sendable {
+    /// What may be done to records.
     public enum Action: String, Hashable, Sendable, CaseIterable {
+        /// Create new records, update existing ones, delete them.
         case create, update, delete
     }
     /// NSIDs, or exactly `["*"]`; de-duplicated and sorted.
@@ -28,12 +30,17 @@ public struct BlobPermission: Hashable, Sendable {
 
 /// `account:` — an account attribute, read or manage.
 public struct AccountPermission: Hashable, Sendable {
+    /// The account attribute concerned.
     public enum Attribute: String, Hashable, Sendable, CaseIterable {
+        /// The email address, the repository (import/export), the account status (deactivation).
         case email, repo, status
     }
+    /// Whether the attribute may only be read or also changed.
     public enum Action: String, Hashable, Sendable, CaseIterable {
+        /// Read only, or read and change.
         case read, manage
     }
+    /// Which attribute.
     public let attribute: Attribute
     /// `read` when the scope names none.
     public let action: Action
@@ -41,16 +48,21 @@ public struct AccountPermission: Hashable, Sendable {
 
 /// `identity:` — the handle, or (`*`) the whole DID identity.
 public struct IdentityPermission: Hashable, Sendable {
+    /// The part of the identity concerned.
     public enum Attribute: String, Hashable, Sendable, CaseIterable {
+        /// The handle only.
         case handle
+        /// The whole identity: handle, DID document, signing keys.
         case any = "*"
     }
+    /// Which part of the identity.
     public let attribute: Attribute
 }
 
 /// `include:` — a Lexicon permission set, optionally binding an audience for its `rpc:`
 /// entries that inherit one.
 public struct IncludePermission: Hashable, Sendable {
+    /// The NSID of the permission-set Lexicon whose permissions are granted.
     public let permissionSet: NSID
     /// A DID service reference, or `nil`.
     public let audience: String?

@@ -57,6 +57,7 @@ public struct ScopeSet: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Whether `atproto` is present — required in every request and grant (R20, R28).
     public var includesATProto: Bool { contains(.atproto) }
 
+    /// Whether no scope at all was given (a grant without scope fails R20).
     public var isEmpty: Bool { scopes.isEmpty }
 
     /// The tokens this library could not interpret (kept, never fatal: R20).

@@ -7,16 +7,27 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
     /// The format this build writes. Files with a higher version are refused, not guessed at.
     public static let currentVersion = 1
 
+    /// The file format this session was written in (``currentVersion`` once loaded).
     public var version: Int
+    /// The account, and the session's key in every store.
     public var did: DID
+    /// The handle verified at login (R5); `nil` when it did not verify.
     public var handle: Handle?
+    /// Where requests go; updated when the account moves under the same issuer (R21).
     public var pds: URL
+    /// The authorization server that granted the tokens; a different one means a new login (R21).
     public var issuer: String
+    /// Where refreshes go, kept so a refresh needs no discovery.
     public var tokenEndpoint: URL
+    /// Where logout revokes the grant (R27); `nil` when the server has none.
     public var revocationEndpoint: URL?
+    /// The issuer's PAR endpoint, kept for a re-login without discovery.
     public var pushedAuthorizationRequestEndpoint: URL?
+    /// The issuer's authorization endpoint, kept for a re-login without discovery.
     public var authorizationEndpoint: URL?
+    /// The client id the grant was issued to; refreshes must present the same one.
     public var clientID: String
+    /// The redirect URI used at login, for the record (refreshes do not send it).
     public var redirectURI: String?
     /// The scope actually granted (R20: partial grants are stored as granted), verbatim: it
     /// is written to the session file as the server's exact string (`scope.rawValue`) and
@@ -27,12 +38,15 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
     public var accessToken: String
     /// Secret; single-use and rotating (R24).
     public var refreshToken: String?
+    /// When the access token expires, counted from when the token request was sent.
     public var expiresAt: Date
     /// The DPoP private key (R17). Secret.
     public var dpopKey: JWK
     /// Latest DPoP nonce per server origin (`https://host[:port]`), AS and PDS separately (R23).
     public var dpopNonces: [String: String]
+    /// When the login completed.
     public var createdAt: Date
+    /// When tokens were last refreshed; `nil` before the first refresh.
     public var refreshedAt: Date?
     /// Set when a refresh was refused (`invalid_grant`) or the issuer changed: the file is kept
     /// so the account stays listed, but it needs a new login.
@@ -57,6 +71,7 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
         case needsLogin = "needs_login"
     }
 
+    /// Builds a session from its parts (a login or a test); secrets go in as given.
     public init(
         did: DID, handle: Handle?, pds: URL, issuer: String, tokenEndpoint: URL, revocationEndpoint: URL?,
         pushedAuthorizationRequestEndpoint: URL?, authorizationEndpoint: URL?, clientID: String, redirectURI: String?,
@@ -86,6 +101,8 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
         self.needsLogin = needsLogin
     }
 
+    /// Decodes the session file's members; a missing `dpop_nonces` or `needs_login` takes its
+    /// default, so older files of the same version still load.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         version = try c.decode(Int.self, forKey: .version)
@@ -144,5 +161,6 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
             + "refreshToken: \(refreshToken == nil ? "none" : "<redacted>"), dpopKey: <redacted>)"
     }
 
+    /// The same redacted text as ``description``: no secret in a debugger or a log either.
     public var debugDescription: String { description }
 }

@@ -2,12 +2,16 @@ import Foundation
 
 /// An HTTP request as the core builds it: plain values, so tests can pin every byte.
 public struct HTTPRequest: Sendable, Hashable {
+    /// The HTTP method, e.g. `GET` or `POST`.
     public var method: String
+    /// The absolute URL, query included.
     public var url: URL
     /// Header fields in order; names compared case-insensitively by `HTTPResponse.header(_:)`.
     public var headers: [(name: String, value: String)]
+    /// The request body; `nil` for none.
     public var body: Data?
 
+    /// Builds a request; headers are sent in the order given.
     public init(method: String, url: URL, headers: [(name: String, value: String)] = [], body: Data? = nil) {
         self.method = method
         self.url = url
@@ -15,12 +19,14 @@ public struct HTTPRequest: Sendable, Hashable {
         self.body = body
     }
 
+    /// Equal when method, URL, body and every header (in order) are equal.
     public static func == (lhs: HTTPRequest, rhs: HTTPRequest) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body
             && lhs.headers.map(\.name) == rhs.headers.map(\.name)
             && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(method)
         hasher.combine(url)
@@ -39,22 +45,28 @@ public struct HTTPRequest: Sendable, Hashable {
 
 /// An HTTP response as the core validates it.
 public struct HTTPResponse: Sendable, Hashable {
+    /// The HTTP status code.
     public var status: Int
+    /// Header fields in order, as received; look them up with ``header(_:)``.
     public var headers: [(name: String, value: String)]
+    /// The complete body (the transport caps its size).
     public var body: Data
 
+    /// Builds a response (transports, and canned responses in tests).
     public init(status: Int, headers: [(name: String, value: String)] = [], body: Data = Data()) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
+    /// Equal when status, body and every header (in order) are equal.
     public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
         lhs.status == rhs.status && lhs.body == rhs.body
             && lhs.headers.map(\.name) == rhs.headers.map(\.name)
             && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(status)
         hasher.combine(body)
@@ -83,6 +95,8 @@ public struct HTTPResponse: Sendable, Hashable {
 /// so a 3xx is returned to the caller as a response), must enforce timeouts and a body
 /// cap, and must refuse plain-http URLs except loopback in an explicit development mode.
 public protocol HTTPTransport: Sendable {
+    /// Sends `request` and returns the whole response, whatever its status; throws only when
+    /// no response arrived (or the transport refused the URL before connecting).
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
 
