@@ -153,6 +153,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A ~50-line program using only library products: log in, print getSession's JSON.
+        .executableTarget(
+            name: "GetSession",
+            dependencies: ["ATProtoOAuthClient", "ATProtoOAuth", "ATProtoDiscovery", "ATProtoHTTP"],
+            path: "Examples/GetSession",
+            swiftSettings: swiftSettings
+        ),
 
         .testTarget(
             name: "ATProtoOAuthTests",
