@@ -102,20 +102,13 @@ public struct HTTPClientTransport: HTTPTransport {
 
     /// R29: refuse before connecting, so an insecure URL never leaks even a TCP handshake.
     private func checkURL(_ url: URL) throws(ATProtoHTTPError) {
-        guard let scheme = url.scheme?.lowercased() else {
+        guard url.scheme != nil else {
             throw .invalidURL(url, reason: "no scheme; use an absolute https:// URL")
         }
         guard let host = url.host(percentEncoded: false), !host.isEmpty else {
             throw .invalidURL(url, reason: "no host")
         }
-        switch scheme {
-        case "https":
-            return
-        case "http":
-            guard configuration.allowHTTPLoopback, url.isLoopback else {
-                throw .insecureURL(url, allowHTTPLoopback: configuration.allowHTTPLoopback)
-            }
-        default:
+        if url.transportSecurityProblem(allowHTTPLoopback: configuration.allowHTTPLoopback) != nil {
             throw .insecureURL(url, allowHTTPLoopback: configuration.allowHTTPLoopback)
         }
     }

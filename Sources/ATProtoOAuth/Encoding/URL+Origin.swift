@@ -10,6 +10,22 @@ extension URL {
         return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
+    /// The one rule for every URL this library fetches or trusts (R29): https, or plain
+    /// http to a loopback host when development mode (`allowHTTPLoopback`) allows it.
+    /// Returns why the URL breaks it, or `nil` when it does not.
+    public func transportSecurityProblem(allowHTTPLoopback: Bool) -> String? {
+        switch scheme?.lowercased() {
+        case "https":
+            return nil
+        case "http" where isLoopback:
+            return allowHTTPLoopback ? nil : "plain http is only allowed in development mode (--allow-http-loopback)"
+        case "http":
+            return "plain http is only allowed for loopback hosts in development mode; use https"
+        default:
+            return "only https URLs are accepted"
+        }
+    }
+
     /// `scheme://host[:port]` lower-cased, with default ports dropped; `nil` if the URL has
     /// no scheme or host. Two URLs share an origin exactly when these strings are equal.
     public var originString: String? {

@@ -170,16 +170,15 @@ public struct DIDDocument: Codable, Hashable, Sendable {
                 .invalidDIDDocument, rule: "R6", field: field,
                 "the PDS endpoint is \(DIDDocument.kind(of: entry.serviceEndpoint)), not a string URL")
         }
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else {
+        guard let url = URL(string: text), url.scheme != nil else {
             throw ATProtoOAuthError(
                 .invalidDIDDocument, rule: "R6", field: field,
                 "the PDS endpoint \(IdentifierSyntax.quoted(text)) is not a URL")
         }
-        let httpAllowed = scheme == "http" && allowHTTPLoopback && url.isLoopback
-        guard scheme == "https" || httpAllowed else {
+        if let problem = url.transportSecurityProblem(allowHTTPLoopback: allowHTTPLoopback) {
             throw ATProtoOAuthError(
                 .invalidDIDDocument, rule: "R6", field: field,
-                "the PDS endpoint \(IdentifierSyntax.quoted(text)) must use https")
+                "the PDS endpoint \(IdentifierSyntax.quoted(text)) must use https: \(problem)")
         }
         guard url.isBareOrigin, let origin = url.originString, let originURL = URL(string: origin) else {
             throw ATProtoOAuthError(

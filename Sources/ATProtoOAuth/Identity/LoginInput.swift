@@ -67,7 +67,7 @@ public enum LoginInput: Hashable, Sendable, CustomStringConvertible {
     private static func serverOrigin(
         _ text: String, allowHTTPLoopback: Bool, _ failure: (String) -> ATProtoOAuthError
     ) throws -> URL {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+        guard let url = URL(string: text), url.scheme != nil,
             let host = url.host(percentEncoded: false), !host.isEmpty
         else { throw failure("not a valid URL") }
         if url.user != nil || url.password != nil { throw failure("a server URL must not contain credentials") }
@@ -75,16 +75,7 @@ public enum LoginInput: Hashable, Sendable, CustomStringConvertible {
         if url.fragment != nil { throw failure("a server URL must not have a fragment") }
         let path = url.path(percentEncoded: true)
         if !(path.isEmpty || path == "/") { throw failure("a server URL must be an origin without a path") }
-        if scheme == "http" {
-            guard allowHTTPLoopback && url.isLoopback else {
-                throw failure(
-                    allowHTTPLoopback
-                        ? "plain http is only allowed for loopback hosts"
-                        : "plain http is only allowed in development mode")
-            }
-        } else if scheme != "https" {
-            throw failure("only https:// server URLs are accepted")
-        }
+        if let problem = url.transportSecurityProblem(allowHTTPLoopback: allowHTTPLoopback) { throw failure(problem) }
         guard let origin = url.originString, let originURL = URL(string: origin) else {
             throw failure("not a valid URL")
         }

@@ -117,15 +117,11 @@ enum MetadataSupport {
     /// Whether `string` is an acceptable endpoint URL: https with a host, or http on a loopback
     /// host when development mode allows it (R29). Returns the problem, or `nil` when fine.
     static func endpointProblem(_ string: String, allowHTTPLoopback: Bool) -> String? {
-        guard let url = URL(string: string), let scheme = url.scheme?.lowercased(),
-            let host = url.host(percentEncoded: false), !host.isEmpty
+        guard let url = URL(string: string), url.scheme != nil, let host = url.host(percentEncoded: false),
+            !host.isEmpty
         else { return "\(string) is not an absolute URL" }
         if url.user != nil || url.password != nil { return "\(string) carries credentials" }
         if url.fragment != nil { return "\(string) has a fragment" }
-        if let problem = url.transportSecurityProblem(allowHTTPLoopback: allowHTTPLoopback) {
-            return "\(string): \(problem)"
-        }
-        return nil
-        }
+        return url.transportSecurityProblem(allowHTTPLoopback: allowHTTPLoopback).map { "\(string): \($0)" }
     }
 }

@@ -72,7 +72,8 @@ extension GlobalOptions {
     /// `--client-id`: a hosted client-metadata URL, else the development client (R13).
     func loginClient() throws -> LoginConfiguration.Client {
         guard let clientID else { return .development }
-        guard let url = URL(string: clientID), url.scheme == "https" || (allowHTTPLoopback && url.isLoopback) else {
+        guard let url = URL(string: clientID), url.transportSecurityProblem(allowHTTPLoopback: allowHTTPLoopback) == nil
+        else {
             throw ValidationError(
                 "--client-id must be an https URL of a client-metadata document (R10), got \(clientID)")
         }

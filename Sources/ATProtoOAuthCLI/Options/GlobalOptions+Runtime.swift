@@ -43,19 +43,15 @@ extension GlobalOptions {
 
     /// An https URL with a host (http only for loopback with `--allow-http-loopback`, R29).
     private func serviceURL(_ text: String, flag: String) throws -> URL {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+        guard let url = URL(string: text), url.scheme != nil,
             let host = url.host(percentEncoded: false), !host.isEmpty
         else { throw ValidationError("\(flag) \(text) is not an absolute URL") }
         if url.query != nil || url.fragment != nil || url.user != nil {
             throw ValidationError("\(flag) \(text) must not have a query, fragment or credentials")
         }
-        switch scheme {
-        case "https": return url
-        case "http" where url.isLoopback && allowHTTPLoopback: return url
-        case "http" where url.isLoopback:
-            throw ValidationError("\(flag) \(text): plain http needs --allow-http-loopback (development only)")
-        default:
-            throw ValidationError("\(flag) \(text) must use https (R29)")
+        if let problem = url.transportSecurityProblem(allowHTTPLoopback: allowHTTPLoopback) {
+            throw ValidationError("\(flag) \(text): \(problem) (R29)")
         }
+        return url
     }
 }
