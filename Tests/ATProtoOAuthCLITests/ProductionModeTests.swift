@@ -53,7 +53,10 @@ extension EndToEnd {
             }
         }
 
-        @Test("R2/R29: without the CA or the proxy, production mode fails instead of falling back")
+        // Without the proxy the client would ask the machine's DNS for the real
+        // devnet.atproto-oauth.dev names; the tests never send traffic beyond loopback, so that
+        // case is left out.
+        @Test("R29/R2: without the network's CA TLS fails (no fallback); a .test handle is refused")
         func noFallback() async throws {
             try await withHarness(["--tls", "--auto-approve"]) { cli in
                 let alice = try #require(cli.server.info.accounts.first { $0.handle.hasPrefix("alice.") })
@@ -61,6 +64,8 @@ extension EndToEnd {
                 let withoutCA = try await cli.production(
                     ["discover", alice.handle, "--json"], flags: cli.server.clientFlags.withoutCAFile)
                 #expect(withoutCA.exitCode != 0, "\(withoutCA)")
+                #expect(withoutCA.stderr.contains("TLS"), "\(withoutCA)")
+                #expect(withoutCA.stderr.contains("--ca-file"), "the message names the fix:\n\(withoutCA)")
                 // A .test handle is refused before any look-up in production mode (R2).
                 let testHandle = try await cli.production(["discover", "alice.test", "--json"])
                 #expect(testHandle.exitCode != 0, "\(testHandle)")
