@@ -239,5 +239,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The client API in process: authorize → callback for apps that own their redirect URI,
+        // against an in-process dev network with the in-memory stores.
+        .testTarget(
+            name: "ATProtoOAuthClientTests",
+            dependencies: [
+                "ATProtoOAuthClient",
+                "ATProtoOAuth",
+                "ATProtoOAuthLogin",
+                "ATProtoDiscovery",
+                "ATProtoDevServer",
+                "ATProtoHTTP",
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -27,6 +27,9 @@ public final class OAuthClient: Sendable {
     public let configuration: OAuthClientConfiguration
     public let transport: any HTTPTransport
     public let store: any SessionStore
+    /// Keeps each ``authorize(_:redirectURI:progress:)``'s pending authorization until its
+    /// ``callback(_:progress:)`` (R16); share it between processes that may handle either.
+    public let stateStore: any AuthorizationStateStore
     /// Resolves handles and DIDs to servers (R1–R9), with the identity cache (R7).
     public let discovery: Discovery
     let agent: SessionAgent
@@ -36,10 +39,13 @@ public final class OAuthClient: Sendable {
     /// - Parameters:
     ///   - issuerCheckOnRefresh: resolve the DID afresh before each refresh (R21). Only a
     ///     benchmark of refresh alone turns it off.
+    ///   - stateStore: where ``authorize(_:redirectURI:progress:)`` keeps what its callback
+    ///     needs; the default keeps it in this process's memory.
     ///   - now: the clock sessions are stamped and checked with (tests move it).
     public init(
         configuration: OAuthClientConfiguration, transport: any HTTPTransport, txtResolver: any TXTResolver,
-        store: any SessionStore, identityCache: IdentityCache = .shared, issuerCheckOnRefresh: Bool = true,
+        store: any SessionStore, stateStore: any AuthorizationStateStore = InMemoryAuthorizationStateStore(),
+        identityCache: IdentityCache = .shared, issuerCheckOnRefresh: Bool = true,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         let broadcaster = SessionEventBroadcaster()
@@ -49,6 +55,7 @@ public final class OAuthClient: Sendable {
         self.configuration = configuration
         self.transport = transport
         self.store = store
+        self.stateStore = stateStore
         self.discovery = discovery
         self.broadcaster = broadcaster
         self.now = now

@@ -6,13 +6,19 @@ import Foundation
 /// listener → PAR with DPoP → browser → one callback → token request → token-response and
 /// subject checks → save.
 ///
+/// The flow is two phases with the browser between them, so an app that owns its redirect
+/// URI can run them apart: ``authorize(_:redirectURI:progress:)`` (discovery, key, PKCE,
+/// state, PAR) returns a `PendingAuthorization` to keep, and
+/// ``complete(_:callback:save:progress:)`` finishes with the callback's query. ``run(_:save:progress:)``
+/// is both phases around a loopback listener and the system browser (RFC 8252).
+///
 /// Nothing is stored until every check has passed, so a failed or denied login leaves an
 /// existing session for the same account untouched.
 public struct LoginFlow: Sendable {
     public let transport: any HTTPTransport
     public let discovery: Discovery
     public let configuration: LoginConfiguration
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     public init(
         transport: any HTTPTransport, discovery: Discovery, configuration: LoginConfiguration,
@@ -24,7 +30,7 @@ public struct LoginFlow: Sendable {
         self.now = now
     }
 
-    /// Runs the flow.
+    /// Runs the whole loopback login: listener, phase 1, browser, one callback, phase 2.
     ///
     /// - Parameters:
     ///   - save: persists the verified session (the `save` step) and returns the session it
@@ -44,14 +50,7 @@ public struct LoginFlow: Sendable {
         progress: @escaping @Sendable (LoginEvent) -> Void = { _ in }
     ) async throws -> Session {
         let steps = StepReporter { progress(.step($0)) }
-        let discovered: DiscoveryResult
-        do {
-            discovered = try await discovery.discover(input) { progress(.step($0)) }
-        } catch let error as DiscoveryError {
-            throw LoginError(.discovery, step: error.step.rawValue, error.description, underlying: error)
-        } catch {
-            throw Self.wrap(error, as: .discovery)
-        }
+        let discovered = try await discover(input, progress: progress)
         steps.pending(LoginStepName.allCases.map(\.rawValue))
         let server = try ServerEndpoints(discovered.authorizationServerMetadata)
         let client = try await resolveClient()
@@ -72,25 +71,11 @@ public struct LoginFlow: Sendable {
         progress(.listening(redirectURI))
         let clientID = client.clientID(redirectURI: redirectURI.absoluteString, scope: configuration.scope)
 
-        var nonces: [String: String] = [:]
-        let sender = DPoPSender(transport: transport, key: key, now: now)
-        let par = PushedAuthorizationRequest(
-            clientID: clientID, redirectURI: redirectURI.absoluteString, scope: configuration.scope, state: state,
-            codeChallenge: pkce.challenge, loginHint: input.loginHint)
-        let requestURI = try await steps.run(LoginStepName.par.rawValue, target: server.par.absoluteString) {
-            do {
-                let response = try await sender.send(method: "POST", url: server.par, nonces: &nonces) { proof in
-                    par.httpRequest(endpoint: server.par, dpopProof: proof)
-                }
-                let parsed = try PushedAuthorizationResponse.parse(response)
-                return (parsed.requestURI, "request_uri issued, expires in \(parsed.expiresIn ?? 0) s")
-            } catch {
-                throw Self.wrap(error, as: .par)
-            }
-        }
-
-        let authorizationURL = AuthorizationURL.make(
-            endpoint: server.authorization, clientID: clientID, requestURI: requestURI)
+        let (authorizationURL, pending) = try await pushAuthorization(
+            prepare(
+                discovered, server: server, key: key, pkce: pkce, state: state,
+                redirectURI: redirectURI.absoluteString, clientID: clientID),
+            key: key, codeChallenge: pkce.challenge, loginHint: input.loginHint, steps: steps)
         progress(.authorizationURL(authorizationURL))
         try await steps.run(LoginStepName.browser.rawValue) {
             switch await configuration.openBrowser(authorizationURL) {
@@ -109,114 +94,13 @@ public struct LoginFlow: Sendable {
             } catch {
                 throw Self.wrap(error, as: .callback)
             }
-            do {
-                let code = try AuthorizationCallback(query: query).validate(
-                    expectedState: state, expectedIssuer: issuer)
-                return (code, "authorization code received; state and iss match (R18)")
-            } catch let error as ATProtoOAuthError where error.code == .authorizationDenied {
-                throw LoginError(.denied, error.reason, underlying: error)
-            } catch {
-                throw Self.wrap(error, as: .callback)
-            }
+            return try Self.accept(query, pending: pending)
         }
         // Stop listening now, but don't wait for the browser's kept-alive connection to close
         // (up to a second): the token exchange needs nothing from it.
         Task { await listener.stop() }
 
-        /// R27: best effort, with this login's key and nonces; the outcome is told, never thrown.
-        func revokeReceived(accessToken: String?, refreshToken: String?) async -> String {
-            guard let accessToken = accessToken ?? refreshToken else { return "" }
-            do {
-                try await Revocation.send(
-                    endpoint: server.revocation, accessToken: accessToken, refreshToken: refreshToken,
-                    clientID: clientID, key: key, nonces: &nonces, transport: transport, now: now)
-                return "; the tokens received were revoked (R27)"
-            } catch {
-                return "; revoking the tokens received failed (\(error)), they expire on their own (R26, R27)"
-            }
-        }
-
-        // The access token's lifetime counts from when it was asked for, never from when the
-        // answer arrived: a slow answer must not make us trust a token longer than it lives.
-        let requestedAt = now()
-        let token = try await steps.run(LoginStepName.token.rawValue, target: server.token.absoluteString) {
-            let request = TokenRequest.authorizationCode(
-                code: code, codeVerifier: pkce.verifier, redirectURI: redirectURI.absoluteString, clientID: clientID)
-            let response: HTTPResponse
-            do {
-                response = try await sender.send(method: "POST", url: server.token, nonces: &nonces) { proof in
-                    request.httpRequest(endpoint: server.token, dpopProof: proof)
-                }
-            } catch {
-                throw Self.wrap(error, as: .token)
-            }
-            let parsed: TokenResponse
-            do {
-                parsed = try TokenResponse.parse(response)
-            } catch {
-                // A 200 whose body breaks R20 may still have issued a grant.
-                let received = ReceivedTokens(response)
-                let note = await revokeReceived(
-                    accessToken: received?.accessToken, refreshToken: received?.refreshToken)
-                throw LoginError(.token, "\(error)\(note)", underlying: error)
-            }
-            do {
-                let validated = try parsed.validate(
-                    requestedScope: configuration.scope, expectedSubject: discovered.did)
-                return (validated, "DPoP-bound token for \(validated.sub), scope \(validated.scope)")
-            } catch {
-                let note = await revokeReceived(accessToken: parsed.accessToken, refreshToken: parsed.refreshToken)
-                throw LoginError(.token, "\(error)\(note)", underlying: error)
-            }
-        }
-
-        let account = try await steps.run(LoginStepName.verifySubject.rawValue) {
-            do {
-                return try await verifySubject(token.sub, discovered: discovered)
-            } catch {
-                let failure = Self.wrap(error, as: .subject)
-                guard let failure = failure as? LoginError else { throw failure }
-                let note = await revokeReceived(accessToken: token.accessToken, refreshToken: token.refreshToken)
-                throw LoginError(
-                    failure.code, step: failure.step, failure.reason + note, underlying: failure.underlying)
-            }
-        }
-
-        let created = now()
-        let session = Session(
-            did: token.sub, handle: account.handle, pds: account.pds, issuer: issuer,
-            tokenEndpoint: server.token, revocationEndpoint: server.revocation,
-            pushedAuthorizationRequestEndpoint: server.par, authorizationEndpoint: server.authorization,
-            clientID: clientID, redirectURI: redirectURI.absoluteString, scope: token.scope,
-            accessToken: token.accessToken, refreshToken: token.refreshToken,
-            expiresAt: requestedAt.addingTimeInterval(
-                token.expiresIn.map(TimeInterval.init) ?? Session.assumedAccessTokenLifetime), dpopKey: key.privateJWK,
-            dpopNonces: nonces,
-            createdAt: created, refreshedAt: nil)
-        try await steps.run(LoginStepName.save.rawValue) {
-            let previous: Session?
-            do {
-                previous = try await save(session)
-            } catch {
-                throw Self.wrap(error, as: .save)
-            }
-            let saved = "session for \(session.handle?.rawValue ?? session.did.rawValue) saved"
-            guard let previous else { return ((), saved) }
-            return ((), saved + "; " + (await revokeSuperseded(previous)))
-        }
-        return session
-    }
-
-    /// R27: the grant of the session a login replaced is revoked after the new one is saved,
-    /// with the old session's own DPoP key and nonces. Best effort: returns what happened.
-    private func revokeSuperseded(_ previous: Session) async -> String {
-        var nonces = previous.dpopNonces
-        do {
-            try await Revocation.send(previous, nonces: &nonces, transport: transport, now: now)
-            return "the superseded session's grant was revoked (R27)"
-        } catch {
-            return "revoking the superseded session's grant failed (\(error)); it expires on its own (R26, R27)"
-        }
+        return try await exchange(code: code, pending: pending, key: key, steps: steps, save: save)
     }
 
     /// R18, for the listener: a callback without this login's `state` is not this login's
@@ -246,35 +130,6 @@ public struct LoginFlow: Sendable {
         return LoginError.wrapping(error, as: code)
     }
 
-    /// R21: the token's subject must be the account discovery found; when the flow started at a
-    /// server URL there was no account yet, so resolve `sub` and require the same issuer.
-    private func verifySubject(
-        _ subject: DID, discovered: DiscoveryResult
-    ) async throws -> ((handle: Handle?, pds: URL), String) {
-        if let did = discovered.did {
-            guard did == subject else {
-                throw LoginError(.subject, "token sub \(subject) is not \(did), the account discovered (R21)")
-            }
-            return ((discovered.handleVerified ? discovered.handle : nil, discovered.pds), "sub equals \(did) (R21)")
-        }
-        let resolved: DiscoveryResult
-        do {
-            resolved = try await discovery.discover(.did(subject))
-        } catch {
-            throw LoginError(.subject, "cannot resolve token sub \(subject): \(error) (R21)", underlying: error)
-        }
-        guard resolved.issuer.originString == discovered.issuer.originString else {
-            throw LoginError(
-                .subject,
-                "\(subject)'s authorization server is \(resolved.issuer.absoluteString), not \(discovered.issuer.absoluteString) (R21)"
-            )
-        }
-        return (
-            (resolved.handleVerified ? resolved.handle : nil, resolved.pds),
-            "\(subject) resolves to issuer \(resolved.issuer.absoluteString) (R21)"
-        )
-    }
-
     private func resolveClient() async throws -> LoginClient {
         switch configuration.client {
         case .development:
@@ -286,25 +141,6 @@ public struct LoginFlow: Sendable {
         }
     }
 
-}
-
-/// Whatever tokens a 200 token response holds, read leniently: a response that broke R20 may
-/// still have issued a grant, which R27 says to revoke.
-private struct ReceivedTokens: Decodable {
-    let accessToken: String?
-    let refreshToken: String?
-
-    enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token"
-        case refreshToken = "refresh_token"
-    }
-
-    init?(_ response: HTTPResponse) {
-        guard response.status == 200, let tokens = try? JSONDecoder().decode(Self.self, from: response.body) else {
-            return nil
-        }
-        self = tokens
-    }
 }
 
 extension LoginInput {
