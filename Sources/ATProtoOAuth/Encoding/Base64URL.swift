@@ -1,9 +1,9 @@
 import Foundation
 
 /// Unpadded base64url (RFC 4648 §5), the encoding of every JOSE and PKCE value.
-public enum Base64URL {
+package enum Base64URL {
     /// Encodes without padding, as JOSE and PKCE require.
-    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    package static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
@@ -12,7 +12,7 @@ public enum Base64URL {
 
     /// Decodes unpadded base64url; returns `nil` for padding, `+`, `/` or any other
     /// character outside the URL-safe alphabet, so lenient decoders cannot be tricked.
-    public static func decode(_ string: String) -> Data? {
+    package static func decode(_ string: String) -> Data? {
         guard
             string.utf8.allSatisfy({ byte in
                 (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)

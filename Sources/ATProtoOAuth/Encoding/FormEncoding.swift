@@ -8,9 +8,9 @@ import Foundation
 /// percent-encoded as UTF-8. That output is accepted by every form parser and is byte-for-byte
 /// what `encodeURIComponent` produces for the values we send. Decoding is lenient the way
 /// servers are: `+` and `%20` both mean space, and a malformed `%` escape is kept literally.
-public enum FormEncoding {
+package enum FormEncoding {
     /// Percent-encodes one component with the strict unreserved set.
-    public static func encodeComponent(_ string: String) -> String {
+    package static func encodeComponent(_ string: String) -> String {
         var out = ""
         out.reserveCapacity(string.utf8.count)
         for byte in string.utf8 {
@@ -24,13 +24,13 @@ public enum FormEncoding {
     }
 
     /// `name=value&name=value`, in the given order (order matters for tests that pin bytes).
-    public static func encode(_ items: [(String, String)]) -> String {
+    package static func encode(_ items: [(String, String)]) -> String {
         items.map { encodeComponent($0.0) + "=" + encodeComponent($0.1) }.joined(separator: "&")
     }
 
     /// Splits a form body or query (without the leading `?`) into its items, in order.
     /// Empty segments are skipped; a segment without `=` yields an empty value.
-    public static func decode(_ string: String) -> [(String, String)] {
+    package static func decode(_ string: String) -> [(String, String)] {
         string.split(separator: "&", omittingEmptySubsequences: true).map { segment in
             if let equals = segment.firstIndex(of: "=") {
                 return (
@@ -44,7 +44,7 @@ public enum FormEncoding {
 
     /// Decodes one component: `+` is space, `%XX` is a byte; invalid escapes stay literal and
     /// invalid UTF-8 is replaced, so hostile input never fails or crashes.
-    public static func decodeComponent<S: StringProtocol>(_ component: S) -> String {
+    package static func decodeComponent<S: StringProtocol>(_ component: S) -> String {
         let bytes = Array(component.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
