@@ -53,6 +53,22 @@ extension EndToEnd {
             }
         }
 
+        @Test("login carol (DNS TXT, self-hosted PDS as its own AS) through the consent page over https")
+        func consentPageOverHTTPS() async throws {
+            try await withHarness(["--tls"]) { cli in
+                let carol = try #require(cli.server.info.accounts.first { $0.handle.hasPrefix("carol.") })
+                let login = try await cli.production(
+                    ["login", carol.handle, "--json", "--callback-timeout", "20"], browser: .approve)
+                #expect(login.exitCode == 0, "\(login)\nbrowser log:\n\(cli.home.browserLogText)")
+                guard login.exitCode == 0 else { return }
+                let report = try login.object()
+                #expect(report["did"] as? String == carol.did)
+                #expect((report["issuer"] as? String)?.hasPrefix(carol.pds) == true, "\(login)")
+                #expect(cli.home.browserLogText.contains("consent page: HTTP 200"), "\(cli.home.browserLogText)")
+                #expect(login.stderr.contains("from DNS TXT"), "carol's handle has a TXT record:\n\(login)")
+            }
+        }
+
         // Without the proxy the client would ask the machine's DNS for the real
         // devnet.atproto-oauth.dev names; the tests never send traffic beyond loopback, so that
         // case is left out.
