@@ -25,8 +25,7 @@ extension LoginFlow {
         progress: @escaping @Sendable (LoginEvent) -> Void = { _ in }
     ) async throws -> Session {
         let steps = StepReporter { progress(.step($0)) }
-        steps.pending(
-            [LoginStepName.callback, .token, .verifySubject, .save].map(\.rawValue))
+        steps.pending([LoginStepName.callback, .token, .verifySubject, .save].map(\.rawValue))
         let code = try await steps.run(LoginStepName.callback.rawValue, target: pending.redirectURI) {
             try Self.accept(query, pending: pending)
         }
