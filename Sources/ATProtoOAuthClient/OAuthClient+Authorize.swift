@@ -22,6 +22,7 @@ extension OAuthClient {
     /// ```
     ///
     /// - Parameters:
+    ///   - input: what the person typed: a handle, a DID or a PDS/entryway URL (R1).
     ///   - redirectURI: where the authorization server sends the browser back. It must be one
     ///     the client identity allows (R12): for the development client an
     ///     `http://127.0.0.1[:port]/path` or `http://[::1][:port]/path` URI; for a hosted client
@@ -60,7 +61,9 @@ extension OAuthClient {
     /// ``login(_:options:progress:)`` does: under the account's lock, as the default account
     /// when so configured, revoking the grant it supersedes (R27). Publishes `.updated`.
     ///
-    /// - Parameter query: the callback's query items, in order, decoded.
+    /// - Parameters:
+    ///   - query: the callback's query items, in order, decoded.
+    ///   - progress: the `token`, `verify-subject` and `save` steps as they change.
     /// - Throws: `LoginError`: `.callback` for an unknown, used or expired state or a callback
     ///   failing R18, `.denied` when the person or the server refused, `.token`, `.subject`,
     ///   `.save`. Nothing is stored when it throws.

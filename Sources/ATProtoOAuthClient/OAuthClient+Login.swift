@@ -13,8 +13,11 @@ extension OAuthClient {
     /// every check, then revokes the superseded grant (R27); the account becomes the store's
     /// default when ``OAuthClientConfiguration/makeLoginDefault`` is set.
     ///
-    /// - Parameter progress: every discovery and login step as it changes, the listener's
-    ///   address and the authorization URL (always worth showing: the browser may not start).
+    /// - Parameters:
+    ///   - input: what the person typed: a handle, a DID or a PDS/entryway URL (R1).
+    ///   - options: the listener's port, the callback timeout and how the browser opens.
+    ///   - progress: every discovery and login step as it changes, the listener's
+    ///     address and the authorization URL (always worth showing: the browser may not start).
     public func login(
         _ input: String, options: LoopbackLoginOptions = LoopbackLoginOptions(),
         progress: @escaping @Sendable (LoginEvent) -> Void = { _ in }

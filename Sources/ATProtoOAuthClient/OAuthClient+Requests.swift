@@ -8,8 +8,12 @@ extension OAuthClient {
     /// PDS the account moved to (R21) is followed.
     ///
     /// - Parameters:
+    ///   - did: the account whose session authorises the request.
+    ///   - method: the HTTP method.
     ///   - path: the path on the PDS, e.g. `/xrpc/com.atproto.server.getSession`.
     ///   - query: query items in order; repeated names are kept.
+    ///   - headers: extra headers (e.g. `atproto-proxy`, `Content-Type`).
+    ///   - body: the request body, if any.
     public func send(
         _ did: DID, method: String, path: String, query: [(String, String)] = [],
         headers: [(name: String, value: String)] = [], body: Data? = nil

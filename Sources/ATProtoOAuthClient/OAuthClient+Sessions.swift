@@ -87,7 +87,7 @@ extension OAuthClient {
         return LogoutOutcome(did: did, revocationError: revocationError, deleted: delete)
     }
 
-    /// The store's default account, for stores that keep one (``DefaultAccountStore``).
+    /// The store's default account, for stores that keep one (`DefaultAccountStore`).
     public func defaultAccount() async -> DID? {
         await (store as? any DefaultAccountStore)?.defaultAccount()
     }

@@ -7,7 +7,7 @@ import Foundation
 /// those sessions alive, with every rule of the ATProto OAuth profile applied.
 ///
 /// An `OAuthClient` is built from its components — the HTTP transport, the DNS TXT resolver
-/// and a ``SessionStore`` — and owns every policy about stored sessions: what a login saves
+/// and a `SessionStore` — and owns every policy about stored sessions: what a login saves
 /// (and which superseded grant it revokes, R27), when a session is refreshed (under the
 /// store's lock, after re-resolving the DID, R21/R24), how many refreshes run at once, what
 /// logout revokes, and when a session needs a new login.
@@ -37,6 +37,12 @@ public final class OAuthClient: Sendable {
     let now: @Sendable () -> Date
 
     /// - Parameters:
+    ///   - configuration: the client identity, scope, discovery settings and session policies.
+    ///   - transport: every HTTP request goes through it (`HTTPClientTransport` in use,
+    ///     `ScriptedTransport` in tests).
+    ///   - txtResolver: DNS TXT look-ups for handles (R3).
+    ///   - store: where sessions live, with the per-DID lock that makes refreshes safe (R24).
+    ///   - identityCache: identity answers shared between flows for at most 10 minutes (R7).
     ///   - issuerCheckOnRefresh: resolve the DID afresh before each refresh (R21). Only a
     ///     benchmark of refresh alone turns it off.
     ///   - stateStore: where ``authorize(_:redirectURI:progress:)`` keeps what its callback

@@ -15,10 +15,10 @@ public struct OAuthClientConfiguration: Sendable {
     public var discovery: DiscoveryConfiguration
     /// How long to wait for another holder of an account's lock (R24).
     public var lockTimeout: Duration
-    /// At most this many refreshes run at once in ``OAuthClient/refreshAll(_:)``.
+    /// At most this many refreshes run at once in ``OAuthClient/refreshAll(_:progress:)``.
     public var refreshConcurrency: Int
     /// After a login, make the account the store's default (stores that have one,
-    /// ``DefaultAccountStore``), as `gh auth login` does.
+    /// `DefaultAccountStore`), as `gh auth login` does.
     public var makeLoginDefault: Bool
 
     public init(
