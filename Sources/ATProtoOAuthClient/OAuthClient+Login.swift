@@ -22,12 +22,7 @@ extension OAuthClient {
         _ input: String, options: LoopbackLoginOptions = LoopbackLoginOptions(),
         progress: @escaping @Sendable (LoginEvent) -> Void = { _ in }
     ) async throws -> Session {
-        let parsed: LoginInput
-        do {
-            parsed = try self.input(input)
-        } catch let error as DiscoveryError {
-            throw LoginError(.discovery, step: error.step.rawValue, error.description, underlying: error)
-        }
+        let parsed = try loginInput(input)
         let flow = LoginFlow(
             transport: transport, discovery: discovery,
             configuration: LoginConfiguration(

@@ -67,7 +67,14 @@ struct LoginFlowTests {
             let store = self.store
             return try await flow.run(
                 try LoginInput(handle, allowHTTPLoopback: true),
-                save: { session in try await store.replace(session) },
+                save: { session in
+                    // What OAuthClient does: the previous session is read and replaced under one lock.
+                    try await store.withLock(session.did) {
+                        let previous = try? store.load(session.did)
+                        try store.save(session)
+                        return previous
+                    }
+                },
                 progress: { event in
                     if case .step(let step) = event { steps?.record(step) }
                 })
