@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ATProtoOAuthLogin", targets: ["ATProtoOAuthLogin"]),
         .library(name: "ATProtoAccountStore", targets: ["ATProtoAccountStore"]),
         .library(name: "ATProtoAccountsTUI", targets: ["ATProtoAccountsTUI"]),
+        .library(name: "ATProtoOAuthTesting", targets: ["ATProtoOAuthTesting"]),
         .executable(name: "atproto-oauth", targets: ["ATProtoOAuthCLI"]),
         .executable(name: "atproto-oauth-bench", targets: ["ATProtoOAuthBench"]),
     ],
@@ -123,6 +124,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // For tests (ours and users'): a scripted transport, test sessions, and re-exports of
+        // the in-memory store's module and the dev network — one import, no sockets needed.
+        .target(
+            name: "ATProtoOAuthTesting",
+            dependencies: ["ATProtoOAuth", "ATProtoOAuthClient", "ATProtoDevServer"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "ATProtoOAuthCLI",
             dependencies: [
@@ -163,7 +171,7 @@ let package = Package(
 
         .testTarget(
             name: "ATProtoOAuthTests",
-            dependencies: ["ATProtoOAuth"],
+            dependencies: ["ATProtoOAuth", "ATProtoOAuthTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -208,7 +216,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ATProtoAccountsTUITests",
-            dependencies: ["ATProtoAccountsTUI"],
+            dependencies: [
+                "ATProtoAccountsTUI", "ATProtoOAuthClient", "ATProtoOAuth", "ATProtoDiscovery", "ATProtoOAuthTesting",
+            ],
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
         ),
@@ -250,6 +260,15 @@ let package = Package(
                 "ATProtoDiscovery",
                 "ATProtoDevServer",
                 "ATProtoHTTP",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The core without sockets: OAuthClient's session policies, DPoP sending and the
+        // testing product itself, over the scripted transport and the in-memory store.
+        .testTarget(
+            name: "ATProtoOAuthTestingTests",
+            dependencies: [
+                "ATProtoOAuthTesting", "ATProtoOAuthClient", "ATProtoOAuth", "ATProtoDiscovery", "ATProtoOAuthLogin",
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import ATProtoOAuth
+import ATProtoOAuthTesting
 import Foundation
 import Testing
 
@@ -21,7 +22,7 @@ struct SessionAgentTests {
         }
         #expect(error?.code == .issuerChanged)
         #expect(error?.rule == "R21")
-        #expect(world.transport.requests.isEmpty, "no token request may be sent: \(world.transport.requests)")
+        #expect(world.requestURLs.isEmpty, "no token request may be sent: \(world.requestURLs)")
         let stored = try await world.storage.load(world.did)
         #expect(stored.needsLogin)
         #expect(stored.refreshToken == "refresh-1")
@@ -31,7 +32,7 @@ struct SessionAgentTests {
     func pdsMoveIsAdopted() async throws {
         let world = try World()
         world.resolver.answer = (URL(string: Self.movedPDS), URL(string: Self.issuer))
-        world.transport.handler = { request in
+        world.transport.setFallback { request in
             if request.url.absoluteString == Self.tokenEndpoint { return World.tokenResponse(number: 2) }
             return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Data("{}".utf8))
         }
@@ -43,14 +44,14 @@ struct SessionAgentTests {
         let response = try await world.agent.send(
             world.did, method: "GET", path: "/xrpc/com.atproto.server.getSession")
         #expect(response.status == 200)
-        #expect(world.transport.requests.last == Self.movedPDS + "/xrpc/com.atproto.server.getSession")
+        #expect(world.requestURLs.last == Self.movedPDS + "/xrpc/com.atproto.server.getSession")
     }
 
     @Test("R25: a request answered invalid_token refreshes once (adopting a moved PDS) and retries at the new host")
     func invalidTokenRefreshesAndFollowsMove() async throws {
         let world = try World()
         world.resolver.answer = (URL(string: Self.movedPDS), URL(string: Self.issuer))
-        world.transport.handler = { request in
+        world.transport.setFallback { request in
             let url = request.url.absoluteString
             if url == Self.tokenEndpoint { return World.tokenResponse(number: 2) }
             if url.hasPrefix(Self.pds) {
@@ -63,7 +64,7 @@ struct SessionAgentTests {
             world.did, method: "GET", path: "/xrpc/com.atproto.server.getSession", query: [("a", "1"), ("a", "2")])
         #expect(response.status == 200)
         #expect(
-            world.transport.requests == [
+            world.requestURLs == [
                 Self.pds + "/xrpc/com.atproto.server.getSession?a=1&a=2", Self.tokenEndpoint,
                 Self.movedPDS + "/xrpc/com.atproto.server.getSession?a=1&a=2",
             ])
@@ -73,7 +74,7 @@ struct SessionAgentTests {
     func expiryCountsFromRequest() async throws {
         let world = try World()
         let sentAt = world.clock.now
-        world.transport.handler = { request in
+        world.transport.setFallback { request in
             // The answer takes 40 s to arrive.
             world.clock.advance(40)
             return World.tokenResponse(number: 2, expiresIn: 300)
@@ -85,7 +86,7 @@ struct SessionAgentTests {
     @Test("R24: invalid_grant marks the account as needing a login and keeps its file")
     func invalidGrant() async throws {
         let world = try World()
-        world.transport.handler = { _ in
+        world.transport.setFallback { _ in
             HTTPResponse(
                 status: 400, headers: [("Content-Type", "application/json")],
                 body: Data(#"{"error":"invalid_grant","error_description":"session revoked"}"#.utf8))
@@ -101,7 +102,7 @@ struct SessionAgentTests {
     @Test("R23: a server repeating the nonce it just refused gets no retry")
     func repeatedNonceIsNotRetried() async throws {
         let world = try World()
-        world.transport.handler = { _ in
+        world.transport.setFallback { _ in
             HTTPResponse(
                 status: 400, headers: [("Content-Type", "application/json"), ("DPoP-Nonce", "n1")],
                 body: Data(#"{"error":"use_dpop_nonce"}"#.utf8))
@@ -114,13 +115,13 @@ struct SessionAgentTests {
             HTTPRequest(method: "POST", url: URL(fileURLWithPath: "/"), headers: [("DPoP", proof)])
         }
         #expect(response.status == 400)
-        #expect(world.transport.requests.count == 1)
+        #expect(world.requestURLs.count == 1)
     }
 
     @Test("R23: a fresh nonce in the challenge is retried exactly once")
     func freshNonceIsRetriedOnce() async throws {
         let world = try World()
-        world.transport.handler = { _ in
+        world.transport.setFallback { _ in
             HTTPResponse(
                 status: 400, headers: [("Content-Type", "application/json"), ("DPoP-Nonce", UUID().uuidString)],
                 body: Data(#"{"error":"use_dpop_nonce"}"#.utf8))
@@ -131,33 +132,36 @@ struct SessionAgentTests {
         _ = try await sender.send(method: "POST", url: url, nonces: &nonces) { proof in
             HTTPRequest(method: "POST", url: url, headers: [("DPoP", proof)])
         }
-        #expect(world.transport.requests.count == 2)
+        #expect(world.requestURLs.count == 2)
         #expect(nonces[Self.issuer] != nil)
     }
 
     @Test("R23: failing to persist a new nonce never turns a successful response into an error")
     func nonceSaveFailureIsBestEffort() async throws {
         let world = try World()
-        world.transport.handler = { _ in
+        world.transport.setFallback { _ in
             HTTPResponse(status: 200, headers: [("DPoP-Nonce", "new-pds-nonce")], body: Data("{}".utf8))
         }
         world.storage.failSaves = true
         let response = try await world.agent.send(
             world.did, method: "POST", path: "/xrpc/com.atproto.repo.createRecord", body: Data("{}".utf8))
         #expect(response.status == 200)
-        #expect(world.transport.requests.count == 1)
+        #expect(world.requestURLs.count == 1)
     }
 }
 
 // MARK: - Scripted parts
 
-/// One account in an in-memory store, a scripted transport, a movable clock and resolver.
+/// One account in an in-memory store, the testing product's scripted transport, a movable
+/// clock and resolver.
 private struct World {
     let did: DID
     let clock = TestClock()
     let transport = ScriptedTransport()
     let storage: MemoryStorage
     let resolver = ScriptedResolver()
+    /// The URLs requested, in order.
+    var requestURLs: [String] { transport.requests.map(\.url.absoluteString) }
     var agent: SessionAgent {
         SessionAgent(
             transport: transport, store: storage, issuerResolver: resolver, lockTimeout: .seconds(5),
@@ -175,7 +179,7 @@ private struct World {
             dpopKey: DPoPKey.generate().privateJWK, createdAt: clock.now)
         storage = MemoryStorage(session)
         resolver.answer = (URL(string: SessionAgentTests.pds), URL(string: SessionAgentTests.issuer))
-        transport.handler = { _ in World.tokenResponse(number: 2) }
+        transport.setFallback { _ in World.tokenResponse(number: 2) }
     }
 
     static func url(_ string: String) throws -> URL { try #require(URL(string: string)) }
@@ -194,24 +198,6 @@ private final class TestClock: @unchecked Sendable {
     private var time = Date(timeIntervalSince1970: 1_800_000_000)
     var now: Date { lock.withLock { time } }
     func advance(_ seconds: TimeInterval) { lock.withLock { time += seconds } }
-}
-
-/// Answers every request with `handler`, logging each URL.
-private final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
-    private let lock = NSLock()
-    private var log: [String] = []
-    private var script: @Sendable (HTTPRequest) -> HTTPResponse = { _ in HTTPResponse(status: 500) }
-
-    var handler: @Sendable (HTTPRequest) -> HTTPResponse {
-        get { lock.withLock { script } }
-        set { lock.withLock { script = newValue } }
-    }
-    var requests: [String] { lock.withLock { log } }
-
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        lock.withLock { log.append(request.url.absoluteString) }
-        return handler(request)
-    }
 }
 
 private final class ScriptedResolver: IssuerResolving, @unchecked Sendable {
