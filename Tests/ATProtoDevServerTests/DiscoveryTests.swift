@@ -81,6 +81,26 @@ struct DiscoveryTests {
         }
     }
 
+    @Test("R29: each authorization server lists exactly the PDSes it serves in protected_resources")
+    func protectedResources() async throws {
+        try await DevHarness.with { harness in
+            let served = [
+                harness.entryway: [harness.entrywayPDS, harness.secondEntrywayPDS],
+                harness.selfHostedPDS: [harness.selfHostedPDS],
+            ]
+            for (issuer, resources) in served {
+                let response = try await harness.get(harness.url(issuer, "/.well-known/oauth-authorization-server"))
+                let metadata = try AuthorizationServerMetadata.decode(response.body)
+                #expect(Set(metadata.protectedResources ?? []) == Set(resources.map(\.absoluteString)))
+                for resource in resources {
+                    #expect(metadata.protectedResourcesCheck(resource: resource.absoluteString)?.ok == true)
+                }
+                let foreign = issuer == harness.entryway ? harness.selfHostedPDS : harness.entrywayPDS
+                #expect(metadata.protectedResourcesCheck(resource: foreign.absoluteString)?.ok == false)
+            }
+        }
+    }
+
     @Test("XRPC resolveHandle: seeded handles resolve, others are HandleNotFound")
     func resolveHandle() async throws {
         try await DevHarness.with { harness in

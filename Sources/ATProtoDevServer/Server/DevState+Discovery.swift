@@ -142,6 +142,10 @@ extension DevState {
                 "client_id_metadata_document_supported": .bool(true),
                 "request_parameter_supported": .bool(false),
                 "request_uri_parameter_supported": .bool(true),
+                // RFC 9728 §4 / R29: the resource servers this issuer serves; clients must find
+                // the PDS they came from here.
+                "protected_resources": strings(
+                    DevPart.allCases.filter { $0.isPDS && $0.authorizationServerOfPDS == part }.map(topology.origin)),
             ])
     }
 
