@@ -15,7 +15,8 @@ extension OAuthClient {
     ///
     /// - Parameters:
     ///   - input: what the person typed: a handle, a DID or a PDS/entryway URL (R1).
-    ///   - options: the listener's port, the callback timeout and how the browser opens.
+    ///   - options: the listener's port, the callback timeout, how the browser opens, and
+    ///     callbacks the person may paste instead (over SSH).
     ///   - progress: every discovery and login step as it changes, the listener's
     ///     address and the authorization URL (always worth showing: the browser may not start).
     public func login(
@@ -30,7 +31,8 @@ extension OAuthClient {
                 callbackTimeout: options.callbackTimeout, allowHTTPLoopback: configuration.allowHTTPLoopback,
                 openBrowser: options.openBrowser),
             now: now)
-        let session = try await flow.run(parsed, save: { try await self.saveLogin($0) }, progress: progress)
+        let session = try await flow.run(
+            parsed, pasted: options.pastedCallbacks, save: { try await self.saveLogin($0) }, progress: progress)
         broadcaster.publish(.updated(session))
         return session
     }

@@ -42,8 +42,8 @@ public struct OAuthClientConfiguration: Sendable {
     public var allowHTTPLoopback: Bool { discovery.allowHTTPLoopback }
 }
 
-/// How one loopback login runs: the listener's port, how long to wait for the browser, and
-/// how the browser is opened.
+/// How one loopback login runs: the listener's port, how long to wait for the browser, how
+/// the browser is opened, and whether the person may paste the callback instead.
 public struct LoopbackLoginOptions: Sendable {
     /// The loopback listener's port; 0 picks a free one (a hosted client may pin a port).
     public var port: UInt16
@@ -51,13 +51,20 @@ public struct LoopbackLoginOptions: Sendable {
     public var callbackTimeout: Duration
     /// Opens the authorization URL; the default runs `$BROWSER` or `xdg-open`.
     public var openBrowser: @Sendable (URL) async -> BrowserLauncher.Outcome
+    /// Callback addresses the person pastes (`login --paste`), for a browser that cannot reach
+    /// this machine's loopback listener, over SSH. Each is judged exactly as a request to the
+    /// listener (R18); the listener keeps running and whichever delivers first wins. Single
+    /// use: an `AsyncStream` has one reader, so give each login its own.
+    public var pastedCallbacks: PastedCallbacks?
 
     public init(
         port: UInt16 = 0, callbackTimeout: Duration = .seconds(300),
-        openBrowser: @escaping @Sendable (URL) async -> BrowserLauncher.Outcome = LoginConfiguration.systemBrowser
+        openBrowser: @escaping @Sendable (URL) async -> BrowserLauncher.Outcome = LoginConfiguration.systemBrowser,
+        pastedCallbacks: PastedCallbacks? = nil
     ) {
         self.port = port
         self.callbackTimeout = callbackTimeout
         self.openBrowser = openBrowser
+        self.pastedCallbacks = pastedCallbacks
     }
 }

@@ -13,7 +13,7 @@ extension LoginFlow {
     /// fails here cannot be retried with the same state.
     ///
     /// - Parameters:
-    ///   - save: as in ``run(_:save:progress:)``: persists the verified session and returns
+    ///   - save: as in ``run(_:pasted:save:progress:)``: persists the verified session and returns
     ///     the one it replaced, whose grant is then revoked (R27, best effort).
     ///   - progress: the `callback`, `token`, `verify-subject` and `save` steps.
     ///

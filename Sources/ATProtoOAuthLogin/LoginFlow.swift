@@ -9,8 +9,9 @@ import Foundation
 /// The flow is two phases with the browser between them, so an app that owns its redirect
 /// URI can run them apart: ``authorize(_:redirectURI:progress:)`` (discovery, key, PKCE,
 /// state, PAR) returns a `PendingAuthorization` to keep, and
-/// ``complete(_:callback:save:progress:)`` finishes with the callback's query. ``run(_:save:progress:)``
-/// is both phases around a loopback listener and the system browser (RFC 8252).
+/// ``complete(_:callback:save:progress:)`` finishes with the callback's query.
+/// ``run(_:pasted:save:progress:)`` is both phases around a loopback listener and the system
+/// browser (RFC 8252), optionally racing callbacks the person pastes.
 ///
 /// Nothing is stored until every check has passed, so a failed or denied login leaves an
 /// existing session for the same account untouched.
@@ -33,6 +34,10 @@ public struct LoginFlow: Sendable {
     /// Runs the whole loopback login: listener, phase 1, browser, one callback, phase 2.
     ///
     /// - Parameters:
+    ///   - pasted: callbacks the person pastes, for a browser that cannot reach the listener
+    ///     (over SSH). Each is judged exactly as a request to the listener (R18); the listener
+    ///     keeps running, and whichever delivers this login's callback first wins — the other
+    ///     is then stopped.
     ///   - save: persists the verified session (the `save` step) and returns the session it
     ///     replaced, if any — read under the same lock as the write (`AccountStore.replace`).
     ///     After a successful save the superseded grant is revoked with its own DPoP key and
@@ -46,6 +51,7 @@ public struct LoginFlow: Sendable {
     /// check fails (R20, R21), the tokens received are revoked before the error is thrown (R27).
     public func run(
         _ input: LoginInput,
+        pasted: PastedCallbacks? = nil,
         save: @Sendable (Session) async throws -> Session?,
         progress: @escaping @Sendable (LoginEvent) -> Void = { _ in }
     ) async throws -> Session {
@@ -85,6 +91,8 @@ public struct LoginFlow: Sendable {
             }
         }
 
+        let pasting = pasted.map { Self.feed($0, to: listener) }
+        defer { pasting?.cancel() }
         let code = try await steps.run(LoginStepName.callback.rawValue, target: redirectURI.absoluteString) {
             // Only a callback carrying this login's state ends the wait (the listener answers
             // others 400 and keeps listening), so a stray or forged request cannot end it.
@@ -94,13 +102,31 @@ public struct LoginFlow: Sendable {
             } catch {
                 throw Self.wrap(error, as: .callback)
             }
-            return try Self.accept(query, pending: pending)
+            // Whichever source delivered, the other one stops now.
+            pasting?.cancel()
+            let (code, detail) = try Self.accept(query, pending: pending)
+            guard await listener.deliveredSource == .pasted else { return (code, detail) }
+            return (code, "pasted: " + detail)
         }
         // Stop listening now, but don't wait for the browser's kept-alive connection to close
         // (up to a second): the token exchange needs nothing from it.
         Task { await listener.stop() }
 
         return try await exchange(code: code, pending: pending, key: key, steps: steps, save: save)
+    }
+
+    /// Submits each pasted line to the listener, which judges it as it judges requests (R18),
+    /// until the wait ends (the task is cancelled) or the lines run out.
+    private static func feed(_ pasted: PastedCallbacks, to listener: LoopbackListener) -> Task<Void, Never> {
+        Task {
+            for await line in pasted.lines {
+                if Task.isCancelled { return }
+                guard !line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
+                if case .ignore(let reason) = await listener.submitPasted(line) {
+                    pasted.ignored(reason)
+                }
+            }
+        }
     }
 
     /// R18, for the listener: a callback without this login's `state` is not this login's

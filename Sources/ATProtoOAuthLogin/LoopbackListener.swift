@@ -28,11 +28,22 @@ public actor LoopbackListener {
         case ignore(String)
     }
 
+    /// Where the delivered callback came from.
+    public enum Source: Sendable, Hashable {
+        /// A browser's request to the listener.
+        case listener
+        /// An address the person pasted (``submitPasted(_:)``, `login --paste`).
+        case pasted
+    }
+
     private let requestedPort: UInt16
     private let path: String
     private var server: HTTPServer?
     private var serverTask: Task<Void, any Error>?
     private var delivered: Callback?
+    /// Where ``delivered`` came from, once a callback has been delivered.
+    public private(set) var deliveredSource: Source?
+    private var judge: (@Sendable (Callback) -> Verdict)?
     /// Requests to the callback path that were not this login's (R18), for the timeout message.
     private var ignored = 0
     private var waiter: CheckedContinuation<Callback, any Error>?
@@ -55,11 +66,12 @@ public actor LoopbackListener {
             throw LoginError(.listener, "cannot make the loopback address 127.0.0.1:\(requestedPort)")
         }
         let server = HTTPServer(address: address, timeout: 15, logger: .disabled)
+        self.judge = judge
         let expectedPath = path
         await server.appendRoute(HTTPRoute(method: .GET, path: expectedPath)) { [weak self] request in
             let query = FormEncoding.decode(request.target.query(percentEncoded: true))
             guard let self else { return Self.page(.ignore("the login has ended")) }
-            return Self.page(await self.receive(query, judge: judge))
+            return Self.page(await self.receive(query, from: .listener, judge: judge))
         }
         let task = Task { try await server.run() }
         do {
@@ -112,18 +124,34 @@ public actor LoopbackListener {
         fail(LoginError(.cancelled, "the listener was closed"))
     }
 
-    /// Judges and, unless ignored, delivers one request, atomically: two requests racing each
-    /// other cannot both be delivered.
-    private func receive(_ callback: Callback, judge: @Sendable (Callback) -> Verdict) -> Verdict {
+    /// Judges a callback the person pasted — the address their browser ended on, or only its
+    /// query — exactly as a request to the listener (R18), for a browser that cannot reach
+    /// this machine's loopback (over SSH). The first callback accepted or refused, pasted or
+    /// requested, ends the wait; one without this login's `state` is ignored and the wait
+    /// goes on. The returned verdict's reason never quotes the pasted text (it may hold a code).
+    public func submitPasted(_ text: String) -> Verdict {
+        guard let judge else { return .ignore("the listener is not running") }
+        switch PastedCallback.query(text, callbackPath: path) {
+        case .success(let query): return receive(query, from: .pasted, judge: judge)
+        case .failure(let problem): return .ignore(problem.reason)
+        }
+    }
+
+    /// Judges and, unless ignored, delivers one callback, atomically: two callbacks racing each
+    /// other (two requests, or a request and a paste) cannot both be delivered.
+    private func receive(
+        _ callback: Callback, from source: Source, judge: @Sendable (Callback) -> Verdict
+    ) -> Verdict {
         guard delivered == nil else {
             return .ignore("this login already received its callback, and its state is single-use (R18)")
         }
         let verdict = judge(callback)
         if case .ignore = verdict {
-            ignored += 1
+            if source == .listener { ignored += 1 }
             return verdict
         }
         delivered = callback
+        deliveredSource = source
         waiter?.resume(returning: callback)
         waiter = nil
         return verdict
