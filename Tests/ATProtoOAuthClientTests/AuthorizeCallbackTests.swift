@@ -48,7 +48,7 @@ struct AuthorizeCallbackTests {
         }
 
         func storedSessions() async throws -> [Session] {
-            try await store.list().sessions
+            await store.list().sessions
         }
 
         func tokenRequests() async -> Int {
