@@ -16,7 +16,7 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
         subcommands: [
             LoginCommand.self, AccountsCommand.self, StatusCommand.self, SwitchCommand.self, RefreshCommand.self,
             TokenCommand.self, RequestCommand.self, LogoutCommand.self, DiscoverCommand.self, TUICommand.self,
-            DemoCommand.self, DevServerCommand.self,
+            DemoCommand.self, DevServerCommand.self, CompletionCommand.self, GenerateManualCommand.self,
         ],
         defaultSubcommand: TUICommand.self
     )

@@ -40,8 +40,12 @@ struct StatusCommand: AsyncParsableCommand {
             \(ExitCodes.helpText)
             """)
 
-    @Argument(help: "Handle, DID or unique prefix (default: every account).") var account: String?
+    @Argument(
+        help: "Handle, DID or unique prefix (default: --account, $ATPROTO_OAUTH_ACCOUNT, else every account).",
+        completion: .accounts)
+    var account: String?
     @Flag(help: "Print {accounts, problems} as JSON.") var json = false
+    @OptionGroup var accountOption: AccountOption
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -51,7 +55,7 @@ struct StatusCommand: AsyncParsableCommand {
             let listing = store.loadAll()
             var reports = listing.reports(defaultDID: store.defaultAccount(), now: now)
             var problems = listing.problemReports
-            if let account {
+            if let account = accountOption.query(argument: account) {
                 let session = try store.resolve(account)
                 reports = reports.filter { $0.did == session.did.rawValue }
                 problems = []
@@ -76,7 +80,7 @@ struct SwitchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switch", abstract: "Make an account the default for commands that take [<account>].")
 
-    @Argument(help: "Handle, DID or unique prefix.") var account: String
+    @Argument(help: "Handle, DID or unique prefix.", completion: .accounts) var account: String
     @Flag(help: "Print the new default account as JSON.") var json = false
     @OptionGroup var options: GlobalOptions
 

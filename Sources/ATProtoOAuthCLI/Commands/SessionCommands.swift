@@ -10,19 +10,26 @@ struct RefreshCommand: AsyncParsableCommand {
         abstract: "Refresh an account's tokens now (or every account with --all, in parallel).",
         discussion: ExitCodes.helpText)
 
-    @Argument(help: "Handle, DID or unique prefix (default: the default account).") var account: String?
+    @Argument(
+        help: "Handle, DID or unique prefix (default: --account, $ATPROTO_OAUTH_ACCOUNT, else the default account).",
+        completion: .accounts)
+    var account: String?
     @Flag(help: "Refresh every account, at most 4 at a time.") var all = false
     @Flag(help: "Print the refreshed accounts as JSON.") var json = false
+    @OptionGroup var accountOption: AccountOption
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        if all && account != nil { throw ValidationError("give an account or --all, not both") }
+        if all && (account != nil || accountOption.account != nil) {
+            throw ValidationError("give an account or --all, not both")
+        }
     }
 
     func run() async throws {
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
-                let targets: [DID]? = all ? nil : [try runtime.store.account(account).did]
+                let targets: [DID]? =
+                    all ? nil : [try runtime.store.account(accountOption.query(argument: account)).did]
                 let results = try await runtime.client.refreshAll(targets)
                 let defaultDID = runtime.store.defaultAccount()
                 let now = Date()
@@ -62,14 +69,18 @@ struct TokenCommand: AsyncParsableCommand {
             \(ExitCodes.helpText)
             """)
 
-    @Argument(help: "Handle, DID or unique prefix (default: the default account).") var account: String?
+    @Argument(
+        help: "Handle, DID or unique prefix (default: --account, $ATPROTO_OAUTH_ACCOUNT, else the default account).",
+        completion: .accounts)
+    var account: String?
     @Flag(help: "Print {did, accessToken, tokenType, expiresAt} as JSON.") var json = false
+    @OptionGroup var accountOption: AccountOption
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
-                let did = try runtime.store.account(account).did
+                let did = try runtime.store.account(accountOption.query(argument: account)).did
                 let session = try await runtime.client.restore(did)
                 if json {
                     try Terminal.printJSON(
@@ -114,6 +125,7 @@ struct RequestCommand: AsyncParsableCommand {
     var input: String?
 
     @Flag(help: "Print the response JSON compactly (it is always JSON).") var json = false
+    @OptionGroup var accountOption: AccountOption
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
@@ -130,7 +142,8 @@ struct RequestCommand: AsyncParsableCommand {
             let nsid = try NSID(arguments[arguments.count - 1])
             let body = try input.map(Self.readBody)
             try await CommandRuntime.with(options) { runtime in
-                let session = try runtime.store.account(arguments.count == 2 ? arguments[0] : nil)
+                let session = try runtime.store.account(
+                    accountOption.query(argument: arguments.count == 2 ? arguments[0] : nil))
                 let query = parameters.map { parameter in
                     let parts = parameter.split(separator: "=", maxSplits: 1)
                     return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
@@ -180,24 +193,37 @@ struct RequestCommand: AsyncParsableCommand {
 struct LogoutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logout",
-        abstract: "Revoke an account's session at its authorization server (R27) and delete it.",
+        abstract: "Revoke an account's session at its authorization server (R27) and delete it (--all: every account).",
         discussion: """
             If revocation fails the account is still deleted unless --keep-on-error is given; \
-            the failure is reported either way.
+            the failure is reported either way. --all logs every account out, at most 4 at a time, \
+            and reports each; the exit code is that of the first failure.
 
             \(ExitCodes.helpText)
             """)
 
-    @Argument(help: "Handle, DID or unique prefix (default: the default account).") var account: String?
+    @Argument(
+        help: "Handle, DID or unique prefix (default: --account, $ATPROTO_OAUTH_ACCOUNT, else the default account).",
+        completion: .accounts)
+    var account: String?
+    @Flag(help: "Log every account out.") var all = false
     @Flag(name: .customLong("keep-on-error"), help: "Keep the account if revocation fails.")
     var keepOnError = false
-    @Flag(help: "Print {did, revoked, deleted} as JSON.") var json = false
+    @Flag(help: "Print {did, revoked, deleted} as JSON (--all: an array of them).") var json = false
+    @OptionGroup var accountOption: AccountOption
     @OptionGroup var options: GlobalOptions
+
+    func validate() throws {
+        if all && (account != nil || accountOption.account != nil) {
+            throw ValidationError("give an account or --all, not both")
+        }
+    }
 
     func run() async throws {
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
-                let session = try runtime.store.account(account)
+                if all { return try await logoutAll(runtime) }
+                let session = try runtime.store.account(accountOption.query(argument: account))
                 let name = session.handle?.rawValue ?? session.did.rawValue
                 let outcome = try await runtime.client.logout(session.did, keepOnRevocationFailure: keepOnError)
                 let revocationError = outcome.revocationError
@@ -218,6 +244,42 @@ struct LogoutCommand: AsyncParsableCommand {
                 if let revocationError { throw ErrorReporting.exitCode(for: revocationError) }
             }
         }
+    }
+
+    /// `--all`: every account, each reported; the first failure decides the exit code.
+    private func logoutAll(_ runtime: CommandRuntime) async throws {
+        let names = Dictionary(
+            runtime.store.loadAll().sessions.map { ($0.did, $0.handle?.rawValue ?? $0.did.rawValue) },
+            uniquingKeysWith: { first, _ in first })
+        let results = try await runtime.client.logoutAll(keepOnRevocationFailure: keepOnError)
+        var documents: [LogoutDocument] = []
+        var failures: [any Error] = []
+        for (did, result) in results {
+            let name = names[did] ?? did.rawValue
+            switch result {
+            case .success(let outcome):
+                if let error = outcome.revocationError {
+                    Terminal.info("warning: revocation failed for \(name): \(ErrorReporting.message(for: error))")
+                    failures.append(error)
+                }
+                documents.append(LogoutDocument(did: did.rawValue, revoked: outcome.revoked, deleted: outcome.deleted))
+                if !json {
+                    Terminal.output(
+                        outcome.deleted
+                            ? "Logged out \(name)\(outcome.revoked ? "" : " (session not revoked)")"
+                            : "Kept \(name): revocation failed (--keep-on-error)")
+                }
+            case .failure(let error):
+                Terminal.info("error: \(name): \(ErrorReporting.message(for: error))")
+                failures.append(error)
+            }
+        }
+        if json {
+            try Terminal.printJSON(documents)
+        } else if results.isEmpty {
+            Terminal.output("No accounts to log out.")
+        }
+        if let error = failures.first { throw ErrorReporting.exitCode(for: error) }
     }
 
     struct LogoutDocument: Codable {

@@ -13,6 +13,9 @@ BROWSER_MODE picks what the user does:
   favicon-first     Like a real browser: GET /favicon.ico on the callback origin (must be a
                     404 that does not end the CLI's wait), then the real callback.
   ignore            Do nothing (the CLI's callback timeout must fire).
+  capture           A browser on another machine (`login --paste`): reach the callback
+                    redirect without following it and write its Location to the file
+                    BROWSER_CAPTURE (atomically), never requesting the loopback listener.
 
 HTTPS_PROXY and BROWSER_CA_FILE, when set, route https through the proxy and trust that CA
 (for `atproto-oauth dev-server --tls`); plain http always goes direct.
@@ -152,6 +155,17 @@ def main():
     url = sys.argv[-1]
     log(f"open {urllib.parse.urlsplit(url).netloc}{urllib.parse.urlsplit(url).path}")
     if MODE == "ignore":
+        return 0
+    if MODE == "capture":
+        target = os.environ.get("BROWSER_CAPTURE")
+        if not target:
+            log("capture: BROWSER_CAPTURE is not set")
+            return 2
+        callback = callback_location(url)
+        with open(target + ".tmp", "w", encoding="utf-8") as handle:
+            handle.write(callback)
+        os.replace(target + ".tmp", target)
+        log(f"captured the callback to {urllib.parse.urlsplit(callback).path} without requesting it")
         return 0
     if MODE in ("follow", ""):
         status, _, _ = fetch(FOLLOW, url)
