@@ -123,6 +123,34 @@ struct DiscoverCommandTests {
         }
     }
 
+    @Test(
+        "R2: a disallowed TLD fails before any request (exit 3, the TLD named)",
+        arguments: ["alice.local", "bob.onion", "carol.example", "dave.internal", "eve.alt", "x.localhost"])
+    func disallowedTLD(handle: String) async throws {
+        let network = DevNetwork()
+        let info = try await network.start()
+        let output = try await run(["discover", handle] + info.clientFlags)
+        let requests = await network.requestLog()
+        await network.stop()
+        #expect(output.status == 3, "\(output.stderr)")
+        #expect(output.stderr.contains("R2"), "\(output.stderr)")
+        let tld = handle.split(separator: ".").last.map(String.init) ?? ""
+        #expect(output.stderr.contains(".\(tld)"), "\(output.stderr)")
+        #expect(requests.isEmpty, "requests were sent for \(handle): \(requests.map(\.path))")
+    }
+
+    @Test("R2: a .test handle resolves only in development mode")
+    func testTLDOutsideDevelopment() async throws {
+        try await withNetwork { info in
+            // Production mode (no --allow-http-loopback): refused before DNS or HTTP.
+            let output = try await run(
+                ["discover", "alice.test", "--dns-server", info.dns, "--plc-url", "https://127.0.0.1:1"])
+            #expect(output.status == 3, "\(output.stderr)")
+            #expect(output.stderr.contains("R2"), "\(output.stderr)")
+            #expect(output.stderr.contains(".test"), "\(output.stderr)")
+        }
+    }
+
     @Test("R2: an invalid handle is a usage error (exit 2)")
     func usageError() async throws {
         let output = try await run(["discover", "not a handle!"])
