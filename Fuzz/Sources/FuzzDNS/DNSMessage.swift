@@ -1,0 +1,1 @@
+../../../Sources/ATProtoHTTP/DNS/DNSMessage.swift
