@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "ATProtoOAuthClient", targets: ["ATProtoOAuthClient"]),
+        .library(name: "ATProtoOAuthProxy", targets: ["ATProtoOAuthProxy"]),
         .library(name: "ATProtoOAuth", targets: ["ATProtoOAuth"]),
         .library(name: "ATProtoHTTP", targets: ["ATProtoHTTP"]),
         .library(name: "ATProtoDevServer", targets: ["ATProtoDevServer"]),
@@ -92,6 +93,20 @@ let package = Package(
             dependencies: ["ATProtoOAuth", "ATProtoDiscovery", "ATProtoOAuthLogin"],
             swiftSettings: swiftSettings
         ),
+        // Lends a session to other programs: a loopback HTTP server (SwiftNIO) forwarding
+        // /xrpc/* through OAuthClient.send, behind a random bearer token.
+        .target(
+            name: "ATProtoOAuthProxy",
+            dependencies: [
+                "ATProtoOAuth",
+                "ATProtoOAuthClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Multi-account persistence: one 0600 file per DID, atomic writes, flock.
         .target(
             name: "ATProtoAccountStore",
@@ -136,6 +151,7 @@ let package = Package(
             dependencies: [
                 "ATProtoOAuth",
                 "ATProtoOAuthClient",
+                "ATProtoOAuthProxy",
                 "ATProtoHTTP",
                 "ATProtoDevServer",
                 "ATProtoDiscovery",

@@ -15,7 +15,8 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             LoginCommand.self, AccountsCommand.self, StatusCommand.self, SwitchCommand.self, RefreshCommand.self,
-            TokenCommand.self, RequestCommand.self, LogoutCommand.self, DiscoverCommand.self, TUICommand.self,
+            TokenCommand.self, APICommand.self, ProxyCommand.self, LogoutCommand.self, DiscoverCommand.self,
+            TUICommand.self,
             DemoCommand.self, DevServerCommand.self, CompletionCommand.self, GenerateManualCommand.self,
         ],
         defaultSubcommand: TUICommand.self

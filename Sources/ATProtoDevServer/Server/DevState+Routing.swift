@@ -15,6 +15,7 @@ extension DevState {
         case .entryway, .entrywayPDS, .selfHostedPDS, .secondEntrywayPDS:
             break
         }
+        if part.isPDS, let response = repoRoute(request, at: part) { return response }
         if part.isPDS {
             switch path {
             case "/.well-known/oauth-protected-resource":

@@ -35,7 +35,12 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show each account's tokens, expiry, scope and state; exit 1 if any needs attention.",
         discussion: """
             States: ok, expiring (under 60 s left; the next use refreshes), expired-refreshable, \
-            needs-login. Nothing is refreshed or sent over the network.
+            needs-login. Nothing is refreshed or sent over the network, unless --check.
+
+            --check asks each account's PDS (com.atproto.server.getSession, at most 4 at a time) \
+            whether the session still works, refreshing first where needed (R25). A session the \
+            servers refuse is stored as needs-login and reported with the server's answer; exit 1 \
+            if any account needs a login or could not be checked.
 
             \(ExitCodes.helpText)
             """)
@@ -44,23 +49,35 @@ struct StatusCommand: AsyncParsableCommand {
         help: "Handle, DID or unique prefix (default: --account, $ATPROTO_OAUTH_ACCOUNT, else every account).",
         completion: .accounts)
     var account: String?
-    @Flag(help: "Print {accounts, problems} as JSON.") var json = false
+    @Flag(help: "Print {accounts, problems} as JSON ({accounts, problems, checks} with --check).") var json = false
+    @Flag(help: "Ask each account's PDS whether the session still works; mark refused ones needs-login.")
+    var check = false
     @OptionGroup var accountOption: AccountOption
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
         try await ErrorReporting.run {
             let store = try options.makeStore()
+            let selected = try accountOption.query(argument: account).map { try store.resolve($0).did }
+            var checks: [CheckReport] = []
+            if check {
+                let targets = selected.map { [$0] } ?? store.loadAll().sessions.map(\.did)
+                checks = try await CommandRuntime.with(options) { runtime in
+                    try await runtime.client.check(targets).map { CheckReport(did: $0.did, check: $0.check) }
+                }
+            }
+            // Read after the check: what it marked shows as needs-login.
             let now = Date()
             let listing = store.loadAll()
             var reports = listing.reports(defaultDID: store.defaultAccount(), now: now)
             var problems = listing.problemReports
-            if let account = accountOption.query(argument: account) {
-                let session = try store.resolve(account)
-                reports = reports.filter { $0.did == session.did.rawValue }
+            if let selected {
+                reports = reports.filter { $0.did == selected.rawValue }
                 problems = []
             }
-            if json {
+            if json, check {
+                try Terminal.printJSON(StatusCheckDocument(accounts: reports, problems: problems, checks: checks))
+            } else if json {
                 try Terminal.printJSON(AccountsDocument(accounts: reports, problems: problems))
             } else {
                 if reports.isEmpty && problems.isEmpty {
@@ -68,8 +85,15 @@ struct StatusCommand: AsyncParsableCommand {
                 }
                 Terminal.output(reports.map { $0.statusBlock(now: now) }.joined(separator: "\n\n"))
                 for problem in problems { Terminal.info("warning: \(problem.file): \(problem.reason)") }
+                if check, !checks.isEmpty {
+                    let names = Dictionary(reports.map { ($0.did, $0.name) }, uniquingKeysWith: { first, _ in first })
+                    Terminal.output("\nChecked with each PDS:")
+                    for report in checks { Terminal.output("  " + report.line(name: names[report.did] ?? report.did)) }
+                }
             }
-            if reports.contains(where: { $0.state == .needsLogin }) || !problems.isEmpty {
+            if reports.contains(where: { $0.state == .needsLogin }) || !problems.isEmpty
+                || checks.contains(where: \.needsAttention)
+            {
                 throw ExitCodes.attention
             }
         }
