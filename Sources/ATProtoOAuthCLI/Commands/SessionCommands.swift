@@ -64,7 +64,7 @@ struct TokenCommand: AsyncParsableCommand {
         abstract: "Print a valid access token for an account, refreshing it first if needed.",
         discussion: """
             The token is a secret and is DPoP-bound: it is useless without the account's DPoP key, \
-            which never leaves the store. Prefer `atproto-oauth request`.
+            which never leaves the store. Prefer `atproto-oauth api`, or `atproto-oauth proxy` for other programs.
 
             \(ExitCodes.helpText)
             """)
