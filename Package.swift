@@ -81,8 +81,7 @@ let package = Package(
             dependencies: [
                 "ATProtoOAuth",
                 "ATProtoDiscovery",
-                .product(name: "FlyingFox", package: "FlyingFox"),
-                .product(name: "FlyingSocks", package: "FlyingFox"),
+                "ATProtoLoopbackServer",
             ],
             swiftSettings: swiftSettings
         ),
@@ -101,6 +100,16 @@ let package = Package(
                 "ATProtoOAuth",
                 "ATProtoOAuthClient",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A small HTTP/1.1 server on loopback (SwiftNIO): the login's listener and the dev network.
+        .target(
+            name: "ATProtoLoopbackServer",
+            dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -126,7 +135,7 @@ let package = Package(
             name: "ATProtoDevServer",
             dependencies: [
                 "ATProtoOAuth",
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                "ATProtoLoopbackServer",
                 .product(name: "Logging", package: "swift-log"),
                 // The TLS mode: a CONNECT proxy terminating TLS with a throwaway CA.
                 .product(name: "Crypto", package: "swift-crypto"),

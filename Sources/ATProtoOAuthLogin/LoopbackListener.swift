@@ -1,6 +1,5 @@
+import ATProtoLoopbackServer
 import ATProtoOAuth
-import FlyingFox
-import FlyingSocks
 import Foundation
 
 /// The loopback redirect listener of a native client (RFC 8252 §7.3, R12).
@@ -38,8 +37,7 @@ public actor LoopbackListener {
 
     private let requestedPort: UInt16
     private let path: String
-    private var server: HTTPServer?
-    private var serverTask: Task<Void, any Error>?
+    private var server: LoopbackHTTPServer?
     private var delivered: Callback?
     /// Where ``delivered`` came from, once a callback has been delivered.
     public private(set) var deliveredSource: Source?
@@ -59,37 +57,28 @@ public actor LoopbackListener {
     ///   says. It is called once per request until one is delivered; requests after that are
     ///   answered 400 without asking it (one callback only: `state` is single-use, R18).
     public func start(judge: @escaping @Sendable (Callback) -> Verdict) async throws -> URL {
-        let address: sockaddr_in
-        do {
-            address = try .inet(ip4: "127.0.0.1", port: requestedPort)
-        } catch {
-            throw LoginError(.listener, "cannot make the loopback address 127.0.0.1:\(requestedPort)")
-        }
-        let server = HTTPServer(address: address, timeout: 15, logger: .disabled)
         self.judge = judge
         let expectedPath = path
-        await server.appendRoute(HTTPRoute(method: .GET, path: expectedPath)) { [weak self] request in
-            let query = FormEncoding.decode(request.target.query(percentEncoded: true))
-            guard let self else { return Self.page(.ignore("the login has ended")) }
-            return Self.page(await self.receive(query, from: .listener, judge: judge))
-        }
-        let task = Task { try await server.run() }
+        let server: LoopbackHTTPServer
         do {
-            try await server.waitUntilListening(timeout: 5)
+            server = try await LoopbackHTTPServer.start(port: Int(requestedPort), maxBodySize: 64 << 10) {
+                [weak self] request in
+                // Browsers also ask for /favicon.ico: 404, and the wait goes on.
+                guard request.method == "GET", request.path == expectedPath else {
+                    return LoopbackHTTPResponse(status: 404, headers: [("Content-Type", "text/plain")])
+                }
+                let query = FormEncoding.decode(request.query ?? "")
+                guard let self else { return Self.page(.ignore("the login has ended")) }
+                return Self.page(await self.receive(query, from: .listener, judge: judge))
+            }
         } catch {
-            task.cancel()
             throw LoginError(
-                .listener,
-                "cannot listen on 127.0.0.1:\(requestedPort) (\(error)); choose another --port or use 0")
-        }
-        guard let port = await server.listeningAddress.flatMap(Self.port(of:)) else {
-            task.cancel()
-            throw LoginError(.listener, "the loopback listener has no address")
+                .listener, "cannot listen on 127.0.0.1:\(requestedPort) (\(error)); choose another --port or use 0",
+                underlying: error)
         }
         self.server = server
-        self.serverTask = task
-        guard let url = URL(string: "http://127.0.0.1:\(port)\(expectedPath)") else {
-            throw LoginError(.listener, "cannot form the redirect URI for port \(port)")
+        guard let url = URL(string: "http://127.0.0.1:\(server.port)\(expectedPath)") else {
+            throw LoginError(.listener, "cannot form the redirect URI for port \(server.port)")
         }
         return url
     }
@@ -117,10 +106,9 @@ public actor LoopbackListener {
 
     /// Closes the socket. Safe to call more than once.
     public func stop() async {
-        await server?.stop(timeout: 1)
-        serverTask?.cancel()
+        let running = server
         server = nil
-        serverTask = nil
+        await running?.stop()
         fail(LoginError(.cancelled, "the listener was closed"))
     }
 
@@ -169,14 +157,7 @@ public actor LoopbackListener {
         waiter = nil
     }
 
-    private static func port(of address: Socket.Address) -> UInt16? {
-        switch address {
-        case .ip4(_, let port), .ip6(_, let port): return port
-        default: return nil
-        }
-    }
-
-    private static func page(_ verdict: Verdict) -> FlyingFox.HTTPResponse {
+    private static func page(_ verdict: Verdict) -> LoopbackHTTPResponse {
         let title: String
         let message: String
         switch verdict {
@@ -196,9 +177,9 @@ public actor LoopbackListener {
             <!doctype html><html><head><meta charset="utf-8"><title>\(title)</title></head>
             <body style="font-family: sans-serif; margin: 3em;"><h1>\(title)</h1><p>\(message)</p></body></html>
             """
-        return FlyingFox.HTTPResponse(
-            statusCode: verdict == .accept ? .ok : .badRequest,
-            headers: [.contentType: "text/html; charset=utf-8", .init("Cache-Control"): "no-store"],
+        return LoopbackHTTPResponse(
+            status: verdict == .accept ? 200 : 400,
+            headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
             body: Data(html.utf8))
     }
 

@@ -1,5 +1,4 @@
-import FlyingFox
-import FlyingSocks
+import ATProtoLoopbackServer
 import Foundation
 import Logging
 
@@ -28,7 +27,7 @@ public actor DevNetwork {
     public let configuration: DevNetworkConfiguration
     private let state: DevState
     private let logger: Logger
-    private var servers: [(part: DevPart, server: HTTPServer, task: Task<Void, any Error>)] = []
+    private var servers: [(part: DevPart, server: LoopbackHTTPServer)] = []
     private var dns: DevDNSServer?
     private var proxy: DevTLSProxy?
     /// TLS mode: the directory holding the CA certificate, removed at stop.
@@ -147,36 +146,18 @@ public actor DevNetwork {
 
     /// Starts one part's plain-http listener; returns its port on 127.0.0.1.
     private func startServer(_ part: DevPart, port: UInt16) async throws -> Int {
-        let address = try sockaddr_in.inet(ip4: "127.0.0.1", port: port)
-        let server = HTTPServer(
-            config: HTTPServer.Configuration(address: address, timeout: 600, logger: .disabled),
-            handler: DevHTTPHandler(part: part, state: state))
-        let ended = LockedValue(false)
-        let task = Task {
-            defer { ended.withLock { $0 = true } }
-            try await server.run()
-        }
-        servers.append((part, server, task))
-        // Poll rather than `waitUntilListening`: a bind failure ends `run()` at once, and its
-        // reason is worth more than a time-out five seconds later.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !(await server.isListening) {
-            if ended.current || ContinuousClock.now > deadline {
-                task.cancel()
-                let reason: String
-                switch await task.result {
-                case .failure(let error): reason = "\(error)"
-                case .success: reason = "the server stopped"
-                }
-                throw ATProtoDevServerError(
-                    .startFailed, part: part.rawValue, "did not start listening on 127.0.0.1:\(port): \(reason)")
+        let handler = DevHTTPHandler(part: part, state: state)
+        let server: LoopbackHTTPServer
+        do {
+            server = try await LoopbackHTTPServer.start(port: Int(port), maxBodySize: 8 << 20) {
+                await handler.handle($0)
             }
-            try? await Task.sleep(for: .milliseconds(5))
+        } catch {
+            throw ATProtoDevServerError(
+                .startFailed, part: part.rawValue, "did not start listening on 127.0.0.1:\(port): \(error)")
         }
-        guard case .ip4(_, let actualPort)? = await server.listeningAddress else {
-            throw ATProtoDevServerError(.startFailed, part: part.rawValue, "has no listening address")
-        }
-        return Int(actualPort)
+        servers.append((part, server))
+        return server.port
     }
 
     /// Stops every part. Hanging requests are cancelled.
@@ -184,11 +165,7 @@ public actor DevNetwork {
         let running = servers
         servers.removeAll()
         for entry in running {
-            entry.task.cancel()
-        }
-        for entry in running {
-            await entry.server.stop(timeout: 0)
-            _ = await entry.task.result
+            await entry.server.stop()
         }
         dns?.stop()
         dns = nil
