@@ -26,6 +26,8 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
     /// scripts meet (`gh`, `git`), is 2. Errors are reported by the command that raised them,
     /// so a usage error thrown by `login` shows `login`'s usage line.
     static func main() async {
+        // SIGTERM/SIGINT/SIGHUP wait for a refresh in flight to save its new tokens (R24).
+        InterruptGuard.installOnFirstRefresh()
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()

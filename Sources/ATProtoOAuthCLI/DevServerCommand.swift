@@ -58,10 +58,14 @@ struct DevServerCommand: AsyncParsableCommand {
     @Flag(help: "Serve https origins under devnet.atproto-oauth.dev through a TLS-terminating proxy (production mode).")
     var tls = false
 
+    @Option(help: "Never answer the first N HTTP requests, whichever part they reach (to test clients' time-outs).")
+    var hangNext: Int = 0
+
     func validate() throws {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
         guard accessTtl > 0 else { throw ValidationError("--access-ttl must be at least 1 second") }
         guard nonceTtl > 0 else { throw ValidationError("--nonce-ttl must be at least 1 second") }
+        guard hangNext >= 0 else { throw ValidationError("--hang-next must be 0 or more") }
         guard port == 0 || port <= UInt16.max - 6 else { throw ValidationError("--port leaves no room for 7 ports") }
     }
 
@@ -78,6 +82,7 @@ struct DevServerCommand: AsyncParsableCommand {
         let info: DevNetworkInfo
         do {
             info = try await network.start()
+            if hangNext > 0 { await network.failNextRequests(hangNext, mode: .hang) }
         } catch {
             try? await fetcher.shutdown()
             FileHandle.standardError.write(Data("atproto-oauth dev-server: \(error)\n".utf8))
@@ -92,45 +97,5 @@ struct DevServerCommand: AsyncParsableCommand {
         await signals.wait()
         await network.stop()
         try? await fetcher.shutdown()
-    }
-}
-
-/// Waits for the first of some signals, using dispatch sources so the default handlers
-/// (which would kill the process before the network stops) are replaced.
-final class SignalWaiter: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "atproto-oauth.dev-server.signals")
-    private var sources: [any DispatchSourceSignal] = []
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var fired = false
-
-    init(signals: [Int32]) {
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [weak self] in self?.fire() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    /// Returns once one of the signals arrived (at once if one already has).
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            queue.async {
-                if self.fired {
-                    continuation.resume()
-                } else {
-                    self.continuation = continuation
-                }
-            }
-        }
-    }
-
-    /// Runs on `queue` only.
-    private func fire() {
-        fired = true
-        continuation?.resume()
-        continuation = nil
-        for source in sources { source.cancel() }
     }
 }

@@ -1,3 +1,4 @@
+import ATProtoOAuth
 import CATProtoNCurses
 import Foundation
 
@@ -20,8 +21,28 @@ public final class TUIRunner: Sendable {
         self.environment = environment
     }
 
-    /// Returns when the person quits, a signal arrives or the calling task is cancelled.
+    /// Returns when the person quits, a signal arrives or the calling task is cancelled, and
+    /// a refresh already sent has saved its new tokens (R24; at most 10 s).
     public func run() async throws {
+        do {
+            try await runTerminal()
+        } catch {
+            await Self.waitForRefreshesInFlight()
+            throw error
+        }
+        await Self.waitForRefreshesInFlight()
+    }
+
+    /// A refresh whose token request was sent spends its refresh token: quitting (a key, a
+    /// signal) must not end the process before the answer is saved. Refresh tasks, cancelled
+    /// on the way out, finish their critical section regardless.
+    static func waitForRefreshesInFlight() async {
+        guard CriticalSection.inFlight > 0 else { return }
+        FileHandle.standardError.write(Data("atproto-oauth: saving a refresh in flight…\n".utf8))
+        _ = await CriticalSection.idle(timeout: .seconds(10))
+    }
+
+    private func runTerminal() async throws {
         let stopRequest = stopRequest
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

@@ -71,28 +71,44 @@ public struct SessionAgent: Sendable {
             }
             let pds = try await currentPDS(of: &session)
             let key = try DPoPKey(privateJWK: session.dpopKey)
-            var nonces = session.dpopNonces
+            let nonces = session.dpopNonces
             let request = TokenRequest.refresh(refreshToken: refreshToken, clientID: session.clientID)
-            let sentAt = now()
-            let response = try await DPoPSender(transport: transport, key: key, now: now).send(
-                method: "POST", url: session.tokenEndpoint, nonces: &nonces
-            ) { proof in
-                request.httpRequest(endpoint: session.tokenEndpoint, dpopProof: proof)
+            let loaded = session
+            // From just before the request is sent until the save returned: a shutdown waits
+            // for this (signals, a TUI quitting), and cancelling the caller cannot abort it (R24).
+            let saved = try await CriticalSection.run {
+                try await spendRefreshToken(loaded, request: request, key: key, pds: pds, nonces: nonces)
             }
-            session.dpopNonces = nonces
-            if let error = OAuthErrorResponse.parse(response), error.error == "invalid_grant" {
-                throw try await markNeedsLogin(
-                    &session,
-                    "the authorization server refused the refresh token (\(error.errorDescription ?? "invalid_grant"))")
-            }
-            let token = try TokenResponse.parse(response).validate(
-                requestedScope: session.scope.description, expectedSubject: session.did)
-            session = session.applying(token, now: sentAt)
-            session.pds = pds
-            try await store.save(session)  // R24: the new token set is persisted before anything else
-            onEvent(.updated(session))
-            return session
+            onEvent(.updated(saved))
+            return saved
         }
+    }
+
+    /// Sends the refresh request and saves its answer. Between the answer and the save only
+    /// parsing and checking happen: nothing slow, nothing else persisted first (R24).
+    private func spendRefreshToken(
+        _ loaded: Session, request: TokenRequest, key: DPoPKey, pds: URL, nonces: [String: String]
+    ) async throws -> Session {
+        var session = loaded
+        var nonces = nonces
+        let sentAt = now()
+        let response = try await DPoPSender(transport: transport, key: key, now: now).send(
+            method: "POST", url: session.tokenEndpoint, nonces: &nonces
+        ) { proof in
+            request.httpRequest(endpoint: session.tokenEndpoint, dpopProof: proof)
+        }
+        session.dpopNonces = nonces
+        if let error = OAuthErrorResponse.parse(response), error.error == "invalid_grant" {
+            throw try await markNeedsLogin(
+                &session,
+                "the authorization server refused the refresh token (\(error.errorDescription ?? "invalid_grant"))")
+        }
+        let token = try TokenResponse.parse(response).validate(
+            requestedScope: session.scope.description, expectedSubject: session.did)
+        session = session.applying(token, now: sentAt)
+        session.pds = pds
+        try await store.save(session)  // R24: the new token set is persisted before anything else
+        return session
     }
 
     /// R21, before a refresh token is spent: the PDS now serving the account, after checking
