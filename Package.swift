@@ -204,6 +204,7 @@ let package = Package(
             name: "ATProtoHTTPTests",
             dependencies: [
                 "ATProtoHTTP",
+                "ATProtoOAuth",
                 "ATProtoDevServer",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
@@ -215,17 +216,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ATProtoDevServerTests",
-            dependencies: ["ATProtoDevServer", "ATProtoHTTP"],
+            dependencies: ["ATProtoDevServer", "ATProtoHTTP", "ATProtoOAuth"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ATProtoDiscoveryTests",
-            dependencies: ["ATProtoDiscovery", "ATProtoDevServer", "ATProtoHTTP"],
+            dependencies: ["ATProtoDiscovery", "ATProtoDevServer", "ATProtoHTTP", "ATProtoOAuth"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ATProtoAccountStoreTests",
-            dependencies: ["ATProtoAccountStore"],
+            dependencies: ["ATProtoAccountStore", "ATProtoOAuth"],
             swiftSettings: swiftSettings
         ),
         // End-to-end: drives the built `atproto-oauth` binary against `atproto-oauth dev-server`.
@@ -235,6 +236,7 @@ let package = Package(
                 "ATProtoOAuth",
                 "ATProtoAccountStore",
                 .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
             ],
             resources: [.copy("Support/browser.py")],
             swiftSettings: swiftSettings
@@ -271,6 +273,7 @@ let package = Package(
                 "ATProtoDiscovery",
                 "ATProtoHTTP",
                 "ATProtoAccountStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
