@@ -31,7 +31,13 @@ public struct XRPCCall: Sendable {
     public var proxy: String?
 
     /// - Parameters:
+    ///   - nsid: the Lexicon method, e.g. `com.atproto.repo.listRecords`.
     ///   - method: `nil` means GET, or POST when there is an `input`.
+    ///   - fields: named values in order (see ``query`` and ``body()`` for where they go).
+    ///   - input: raw bytes to send as the body.
+    ///   - contentType: the media type of `input` (or of the JSON body).
+    ///   - headers: extra request headers.
+    ///   - proxy: the `atproto-proxy` service reference, `DID#SERVICE`.
     /// - Throws: `.invalidNSID` for a malformed method name, `.invalidDID` for a malformed
     ///   `proxy`.
     public init(
