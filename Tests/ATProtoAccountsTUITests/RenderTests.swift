@@ -62,8 +62,16 @@ struct RenderTests {
                 ]
             ).0
 
+        // Granular permissions (R28), shown in words in the details pane.
+        var granular = Sample.bob
+        granular.scope =
+            "atproto repo:app.bsky.feed.post?action=create&action=delete "
+            + "rpc:app.bsky.feed.getTimeline?aud=did:web:api.bsky.app%23bsky_appview"
+        let permissions = run(Sample.model([Sample.alice, granular]), keys: [.char("j")]).0
+
         return [
             ("accounts-empty", Sample.model([])),
+            ("accounts-permissions", permissions),
             ("accounts-three", Sample.model()),
             ("accounts-needs-login", needsLogin),
             ("discovery-running", discoveryRunning),

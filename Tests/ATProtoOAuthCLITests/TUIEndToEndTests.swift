@@ -180,14 +180,15 @@ extension EndToEnd {
 }
 
 /// A pane for failure messages, so a reader sees exactly what the terminal showed.
-private func framed(_ screen: String) -> String {
+func framed(_ screen: String) -> String {
     let body = screen.split(separator: "\n", omittingEmptySubsequences: false).map { "│\($0)" }
     return "┌── pane ──\n" + body.joined(separator: "\n") + "\n└──"
 }
 
-/// A private tmux server (`tmux -L <unique socket>`, no config file) holding one session.
+/// A private tmux server (`tmux -L <unique socket>`, no config file) holding one session
+/// (shared with TUILiveTests).
 /// tmux is awaited through `terminationHandler`, so no cooperative thread blocks on it.
-private struct Tmux: Sendable {
+struct Tmux: Sendable {
     let executable: URL
     let socket = "atproto-tui-e2e-\(UUID().uuidString.prefix(8))"
     let session = "demo"
@@ -307,7 +308,7 @@ private struct Tmux: Sendable {
 ///   no real user has. Here the child starts with an empty mask and default dispositions.
 /// - it watches a socket its children inherit; the daemonised tmux server keeps that open,
 ///   so `new-session` would never be seen to finish. Here the child gets only fds 0–2.
-private enum CleanSpawn {
+enum CleanSpawn {
     private typealias AddCloseFrom =
         @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 

@@ -20,6 +20,9 @@ public enum Event: Sendable, Hashable {
     case logoutFinished(did: String, error: TUIServiceError?)
     /// `error` is nil on success.
     case defaultSet(did: String, error: TUIServiceError?)
+    /// The store changed (another terminal's `login`, `logout` or `refresh`, or this TUI's
+    /// own writes): reload. The run loop sends at most five a second, however many writes.
+    case storeChanged
 }
 
 /// Work `update` asks the run loop to do; results come back as events.

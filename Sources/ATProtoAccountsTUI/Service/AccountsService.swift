@@ -58,4 +58,14 @@ public protocol AccountsService: Sendable {
     func openInBrowser(_ url: URL) async
     /// Handles offered in the add-account prompt and the first-run screen (the demo's seeds).
     var suggestedHandles: [String] { get }
+    /// Yields whenever the stored accounts may have changed, by this process or another one
+    /// (another terminal's `login`, `logout`, `refresh`); the TUI reloads on each element.
+    /// `nil` when the store cannot tell (no live updates; the list changes on the TUI's own
+    /// actions only).
+    func storeChanges() -> AsyncStream<Void>?
+}
+
+extension AccountsService {
+    /// No change feed: the TUI shows other processes' changes only after its own reloads.
+    public func storeChanges() -> AsyncStream<Void>? { nil }
 }

@@ -37,6 +37,12 @@ public struct ClientAccountsService: AccountsService {
         }
     }
 
+    /// The client's change feed (the file store watches its directory with inotify); `nil`
+    /// for a store without one.
+    public func storeChanges() -> AsyncStream<Void>? {
+        client.storeChanges()
+    }
+
     public func discover(_ input: String) -> AsyncStream<DiscoveryProgress> {
         stream { continuation in
             do {

@@ -95,6 +95,26 @@ final class EffectExecutor: @unchecked Sendable {
         }
     }
 
+    /// The shortest time between two `storeChanged` events: a burst of writes (a `refresh
+    /// --all` in another terminal) reloads a few times a second at most, not once per file.
+    static let storeChangeInterval: Duration = .milliseconds(200)
+
+    /// Follows the service's change feed, posting `storeChanged` at most once per
+    /// `interval` (a change during the pause is kept by the stream and posted after it, so the
+    /// last change is never lost). Does nothing when the service has no feed. Ends with
+    /// `cancelAll`.
+    func watchStore(interval: Duration = EffectExecutor.storeChangeInterval) {
+        guard let changes = service.storeChanges() else { return }
+        let inbox = inbox
+        startFlow("store-watch") {
+            for await _ in changes {
+                if Task.isCancelled { break }
+                inbox.post(.storeChanged)
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
     func cancelAll() {
         lock.lock()
         let tasks = Array(flows.values) + Array(others.values)

@@ -102,6 +102,8 @@ public final class TUIRunner: Sendable {
                 timeZone: .current),
             executor: executor)
         executor.perform(.loadAccounts)
+        // Another terminal's login, logout or refresh shows up without a key press.
+        executor.watchStore()
 
         var lastDrawn: Model?
         while !loop.done {

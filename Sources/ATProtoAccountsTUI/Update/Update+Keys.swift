@@ -54,7 +54,7 @@ extension Model {
         case .char("/"): prompt = Prompt(purpose: .filter, text: filter)
         case .char("d"): openDiscoveryPrompt(prefill: selectedAccount?.label)
         case .char("R"): return refreshAll()
-        case .char("L"), .char("r"), .char("x"), .char("s"), .enter:
+        case .char("L"), .char("r"), .char("x"), .char("s"), .char("y"), .char("Y"), .enter:
             guard let account = selectedAccount else {
                 status = "No account selected — press a to add one"
                 return []
@@ -79,6 +79,16 @@ extension Model {
                 return []
             }
             return [.setDefault(account.did)]
+        case .char("y"):
+            status = "Copied DID \(account.did)"
+            return [.copyToClipboard(account.did)]
+        case .char("Y"):
+            guard let handle = account.handle else {
+                status = "\(account.did) has no handle — y copies its DID"
+                return []
+            }
+            status = "Copied handle \(handle)"
+            return [.copyToClipboard(handle)]
         case .enter:
             // Enter does the obvious fix for the row: log in again, or refresh.
             switch account.state(at: now) {

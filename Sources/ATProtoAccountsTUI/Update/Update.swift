@@ -19,6 +19,9 @@ public func update(_ model: Model, _ event: Event) -> (Model, [Effect]) {
     case .accountsLoaded(let accounts, let problems):
         next.applyLoaded(accounts, problems)
         effects = []
+    case .storeChanged:
+        // The selection follows its DID through the reload (applyLoaded).
+        effects = [.loadAccounts]
     case .discovery(let progress):
         next.apply(progress)
         effects = []

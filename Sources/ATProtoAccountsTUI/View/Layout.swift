@@ -8,14 +8,23 @@ enum Layout {
         max(rows - 2 - bodyTop(hasBanner: hasBanner), 1)
     }
 
-    /// Rows of the details pane (separator included); shrinks on short terminals.
+    /// Rows of the details pane (separator included); shrinks on short terminals. Taller
+    /// terminals give the granted permissions more rows: 2 at 20–23 rows, 3 at 24–29, 5 from
+    /// 30. The height depends on the terminal only, so the table does not jump when the
+    /// selection moves to an account with more permissions.
     static func detailsHeight(rows: Int) -> Int {
         switch rows {
-        case 20...: 8
+        case 30...: 12
+        case 24..<30: 10
+        case 20..<24: 9
         case 14..<20: 5
         default: 0
         }
     }
+
+    /// The details pane's fields other than the permissions (DID, Issuer, PDS, Access,
+    /// Session, DPoP jkt).
+    static let detailsFixedFields = 6
 
     /// Rows of the accounts table below its header.
     static func accountsListHeight(rows: Int, hasBanner: Bool) -> Int {

@@ -1,3 +1,4 @@
+import ATProtoOAuth
 import Foundation
 
 extension Canvas {
@@ -110,16 +111,20 @@ extension Canvas {
             account.refreshedAt.map { "last refresh \(Format.time($0, now: now, zone: zone))" }
             ?? "never refreshed"
         let session = "created \(created) (\(Format.age(now.timeIntervalSince(account.createdAt))) ago) · \(refreshed)"
+        let permissionRoom = height - 1 - Layout.detailsFixedFields
+        let permissions = Self.permissionRows(account.scope, width: cols - 11, room: max(permissionRoom, 1))
         var fields: [(String, String, Style)] = [
             ("DID", account.did, .plain),
             ("Issuer", account.issuer, .plain),
             ("PDS", account.pdsHost, .plain),
-            ("Scopes", account.scope, .plain),
+        ]
+        fields += permissions.enumerated().map { ($0.offset == 0 ? "Scopes" : "", $0.element, .plain) }
+        fields += [
             ("Access", access, state.style),
             ("Session", session, .plain),
             ("DPoP jkt", account.dpopThumbprint, .dim),
         ]
-        if height - 1 < fields.count {
+        if permissionRoom < 1 {
             // Short terminals keep what changes and what needs action.
             fields = fields.filter { ["DID", "Issuer", "Access", "Session"].contains($0.0) }
         }
@@ -127,6 +132,53 @@ extension Canvas {
             text(DisplayWidth.pad(field.0, to: 9), row: top + 1 + index, col: 1, style: .bold)
             text(field.1, row: top + 1 + index, col: 11, style: field.2)
         }
+    }
+
+    /// The granted permissions in words (the library's `ScopeSet.permissionLines`), wrapped to
+    /// `width` with a hanging indent, in at most `room` rows. When they do not all fit, the
+    /// `atproto` line goes first (every stored grant has it, R20), then the last row lists the
+    /// remaining scopes as granted (`+ rpc:… include:…`); with no room for any line in words,
+    /// that row is the whole scope string.
+    static func permissionRows(_ scope: String, width: Int, room: Int) -> [String] {
+        guard let granted = try? ScopeSet(granted: scope), !granted.isEmpty else {
+            return [scope.isEmpty ? "none granted" : scope]
+        }
+        var scopes = granted.scopes
+        var wrapped = scopes.map { hangingWrap($0.plainDescription, width: width) }
+        guard wrapped.map(\.count).reduce(0, +) > room else { return wrapped.flatMap { $0 } }
+        if scopes.count > 1, let index = scopes.firstIndex(of: .atproto) {
+            scopes.remove(at: index)
+            wrapped.remove(at: index)
+            if wrapped.map(\.count).reduce(0, +) <= room { return wrapped.flatMap { $0 } }
+        }
+        var rows: [String] = []
+        var shown = 0
+        while shown < wrapped.count, rows.count + wrapped[shown].count <= room - 1 {
+            rows += wrapped[shown]
+            shown += 1
+        }
+        if shown == 0 { return [granted.rawValue] }
+        rows.append("+ " + scopes[shown...].map(\.description).joined(separator: " "))
+        return rows
+    }
+
+    /// Word-wraps `text` to `width` at spaces, continuation lines indented by two cells (a
+    /// word longer than a line is left whole; drawing cuts it at the edge).
+    static func hangingWrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            let limit = lines.isEmpty ? width : width - 2
+            let candidate = line.isEmpty ? String(word) : line + " " + word
+            if line.isEmpty || DisplayWidth.of(candidate) <= limit {
+                line = candidate
+            } else {
+                lines.append(line)
+                line = String(word)
+            }
+        }
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
+        return lines.enumerated().map { $0.offset == 0 ? $0.element : "  " + $0.element }
     }
 
     private mutating func drawFirstRun() {

@@ -61,6 +61,7 @@ extension Canvas {
             ("r / R", "refresh the selected / every account"),
             ("s", "make the selected account the default"),
             ("x", "log out (y confirms)"),
+            ("y / Y", "copy the DID / handle (OSC 52, works over SSH)"),
             ("/", "filter by handle, DID or PDS"),
             ("", "Discovery and login"),
             ("d", "inspect a handle, DID or URL"),
