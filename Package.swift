@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ATProtoDiscovery", targets: ["ATProtoDiscovery"]),
         .library(name: "ATProtoOAuthLogin", targets: ["ATProtoOAuthLogin"]),
         .library(name: "ATProtoAccountStore", targets: ["ATProtoAccountStore"]),
+        .library(name: "ATProtoPostgresStore", targets: ["ATProtoPostgresStore"]),
         .library(name: "ATProtoAccountsTUI", targets: ["ATProtoAccountsTUI"]),
         .library(name: "ATProtoOAuthTesting", targets: ["ATProtoOAuthTesting"]),
         .executable(name: "atproto-oauth", targets: ["ATProtoOAuthCLI"]),
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C interop only; no logic.
@@ -120,6 +122,33 @@ let package = Package(
         .target(
             name: "ATProtoAccountStore",
             dependencies: ["ATProtoOAuth"],
+            swiftSettings: swiftSettings
+        ),
+        // The shared store: sessions in PostgreSQL (secrets AES-GCM encrypted), per-DID
+        // advisory locks that hold across machines and die with their holder.
+        .target(
+            name: "ATProtoPostgresStore",
+            dependencies: [
+                "ATProtoOAuth",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test support (not a product): the PostgreSQL server the tests use, fresh databases.
+        .target(
+            name: "ATProtoPostgresTestSupport",
+            dependencies: [
+                "ATProtoOAuth",
+                "ATProtoPostgresStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ATProtoPostgresTestSupport",
             swiftSettings: swiftSettings
         ),
         // The ncurses front end: Model → update(Event) → view(Screen).
@@ -222,6 +251,20 @@ let package = Package(
         .testTarget(
             name: "ATProtoDiscoveryTests",
             dependencies: ["ATProtoDiscovery", "ATProtoDevServer", "ATProtoHTTP", "ATProtoOAuth"],
+            swiftSettings: swiftSettings
+        ),
+        // One contract suite over every SessionStore (file, in-memory, PostgreSQL), and the
+        // PostgreSQL store's own cases (schema, key, timeouts, URL).
+        .testTarget(
+            name: "SessionStoreContractTests",
+            dependencies: [
+                "ATProtoOAuth",
+                "ATProtoAccountStore",
+                "ATProtoPostgresStore",
+                "ATProtoPostgresTestSupport",
+                "ATProtoOAuthTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
