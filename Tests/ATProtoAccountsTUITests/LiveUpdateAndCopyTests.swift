@@ -157,6 +157,28 @@ struct LiveUpdateAndCopyTests {
         #expect(inbox.drain().isEmpty)
     }
 
+    @Test("loads never overlap: loads asked for while one runs become one more load, and the last listing wins")
+    func loadsAreSerialised() async throws {
+        let service = SlowListingService()
+        let inbox = EventInbox()
+        let executor = EffectExecutor(service: service, inbox: inbox)
+        defer { executor.cancelAll() }
+        executor.perform(.loadAccounts)
+        try await service.waitForLoads(1)
+        service.version = 2  // the store changed while the first load was reading it
+        for _ in 0..<5 { executor.perform(.loadAccounts) }
+        let events = try await drain(inbox, until: 2)
+        try await Task.sleep(for: .milliseconds(300))
+        let all = events + inbox.drain()
+        #expect(all.count == 2, "expected the first load and one more, got \(all.count)")
+        #expect(service.maximumConcurrentLoads == 1)
+        guard case .accountsLoaded(let accounts, _) = all.last else {
+            Issue.record("expected accountsLoaded, got \(all)")
+            return
+        }
+        #expect(accounts.map(\.handle) == ["v2.test"])
+    }
+
     @Test("a store without a change feed: no storeChanges, no watch")
     func noFeed() {
         let client = OAuthClient(
@@ -182,6 +204,56 @@ struct LiveUpdateAndCopyTests {
         }
         return received
     }
+}
+
+/// A service whose listing takes 100 ms and names its version, counting overlapping loads.
+private final class SlowListingService: AccountsService, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = 1  // guarded by lock
+    private var running = 0  // guarded by lock
+    private var peak = 0  // guarded by lock
+    private var started = 0  // guarded by lock
+    let suggestedHandles: [String] = []
+
+    var version: Int {
+        get { lock.withLock { current } }
+        set { lock.withLock { current = newValue } }
+    }
+    var maximumConcurrentLoads: Int { lock.withLock { peak } }
+
+    func waitForLoads(_ count: Int) async throws {
+        for _ in 0..<2000 where lock.withLock({ started < count }) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    func loadAccounts() async -> (accounts: [AccountSummary], problems: [StoreProblemSummary]) {
+        lock.withLock {
+            started += 1
+            running += 1
+            peak = max(peak, running)
+        }
+        try? await Task.sleep(for: .milliseconds(100))
+        var account = Sample.alice
+        let version = lock.withLock {
+            running -= 1
+            return current
+        }
+        account.handle = "v\(version).test"
+        return ([account], [])
+    }
+
+    func discover(_ input: String) -> AsyncStream<DiscoveryProgress> { AsyncStream { $0.finish() } }
+    func login(_ input: String) -> AsyncStream<LoginProgress> { AsyncStream { $0.finish() } }
+    func refresh(_ did: String) async -> Result<AccountSummary, TUIServiceError> {
+        .failure(TUIServiceError("not here", hint: ""))
+    }
+    func refreshAll(
+        _ dids: [String], onResult: @escaping @Sendable (String, Result<AccountSummary, TUIServiceError>) -> Void
+    ) async {}
+    func logout(_ did: String) async -> Result<Void, TUIServiceError> { .success(()) }
+    func setDefault(_ did: String) async -> Result<Void, TUIServiceError> { .success(()) }
+    func openInBrowser(_ url: URL) async {}
 }
 
 /// An in-memory store with a change feed the test fires by hand.

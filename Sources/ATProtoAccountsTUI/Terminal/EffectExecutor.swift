@@ -37,6 +37,9 @@ final class EffectExecutor: @unchecked Sendable {
     private let lock = NSLock()
     private var flows: [String: Task<Void, Never>] = [:]  // guarded by lock
     private var others: [UUID: Task<Void, Never>] = [:]  // guarded by lock
+    /// A `loadAccounts` is running; another was asked for meanwhile (guarded by lock).
+    private var loading = false
+    private var reloadRequested = false
 
     init(service: any AccountsService, inbox: EventInbox) {
         self.service = service
@@ -50,9 +53,14 @@ final class EffectExecutor: @unchecked Sendable {
         let inbox = inbox
         switch effect {
         case .loadAccounts:
-            spawn {
-                let loaded = await service.loadAccounts()
-                inbox.post(.accountsLoaded(accounts: loaded.accounts, problems: loaded.problems))
+            // One load at a time: two racing loads could post an older listing last. A load
+            // asked for while one runs (a burst of store changes) runs once, after it.
+            guard beginLoad() else { return }
+            spawn { [weak self] in
+                repeat {
+                    let loaded = await service.loadAccounts()
+                    inbox.post(.accountsLoaded(accounts: loaded.accounts, problems: loaded.problems))
+                } while self?.endLoad() == true && !Task.isCancelled
             }
         case .discover(let input):
             startFlow("discovery") {
@@ -113,6 +121,31 @@ final class EffectExecutor: @unchecked Sendable {
                 try? await Task.sleep(for: interval)
             }
         }
+    }
+
+    /// Whether the caller should start a load (none is running); otherwise records that the
+    /// running one must load once more.
+    private func beginLoad() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if loading {
+            reloadRequested = true
+            return false
+        }
+        loading = true
+        return true
+    }
+
+    /// Whether the running load must go round again (a load was asked for meanwhile).
+    private func endLoad() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if reloadRequested {
+            reloadRequested = false
+            return true
+        }
+        loading = false
+        return false
     }
 
     func cancelAll() {
