@@ -195,6 +195,7 @@ let package = Package(
                 "ATProtoDiscovery",
                 "ATProtoOAuthLogin",
                 "ATProtoAccountStore",
+                "ATProtoPostgresStore",
                 "ATProtoAccountsTUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

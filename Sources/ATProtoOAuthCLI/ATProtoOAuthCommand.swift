@@ -16,7 +16,7 @@ struct ATProtoOAuthCommand: AsyncParsableCommand {
         subcommands: [
             LoginCommand.self, AccountsCommand.self, StatusCommand.self, SwitchCommand.self, RefreshCommand.self,
             TokenCommand.self, APICommand.self, ProxyCommand.self, LogoutCommand.self, DiscoverCommand.self,
-            TUICommand.self,
+            TUICommand.self, StoreCommand.self,
             DemoCommand.self, DevServerCommand.self, CompletionCommand.self, GenerateManualCommand.self,
         ],
         defaultSubcommand: TUICommand.self

@@ -53,7 +53,8 @@ extension OAuthClient {
             listing.problems.isEmpty
             ? ""
             : "; \(listing.problems.count) stored account(s) could not be read: "
-                + listing.problems.map(\.location).joined(separator: ", ")
+                + listing.problems.prefix(3).map { "\($0.location) (\($0.reason))" }.joined(separator: "; ")
+                + (listing.problems.count > 3 ? "; …" : "")
         if sessions.isEmpty {
             throw AccountResolutionError(
                 .noAccounts,

@@ -112,7 +112,7 @@ struct APICommand: AsyncParsableCommand {
         try await ErrorReporting.run {
             let call = try makeCall()
             try await CommandRuntime.with(options) { runtime in
-                let session = try runtime.store.account(
+                let session = try await runtime.account(
                     accountOption.query(argument: arguments.count == 2 ? arguments[0] : nil))
                 if paginate {
                     for try await page in runtime.client.paginate(session.did, call) {

@@ -12,10 +12,11 @@ struct AccountsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ErrorReporting.run {
-            let store = try options.makeStore()
-            let listing = store.loadAll()
+            let (listing, defaultDID) = try await CommandRuntime.with(options) { runtime in
+                (try await runtime.client.list(), await runtime.defaultAccount())
+            }
             let now = Date()
-            let reports = listing.reports(defaultDID: store.defaultAccount(), now: now)
+            let reports = listing.reports(defaultDID: defaultDID, now: now)
             if json {
                 try Terminal.printJSON(AccountsDocument(accounts: reports, problems: listing.problemReports))
                 return
@@ -57,19 +58,25 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ErrorReporting.run {
-            let store = try options.makeStore()
-            let selected = try accountOption.query(argument: account).map { try store.resolve($0).did }
-            var checks: [CheckReport] = []
-            if check {
-                let targets = selected.map { [$0] } ?? store.loadAll().sessions.map(\.did)
-                checks = try await CommandRuntime.with(options) { runtime in
-                    try await runtime.client.check(targets).map { CheckReport(did: $0.did, check: $0.check) }
-                }
-            }
-            // Read after the check: what it marked shows as needs-login.
             let now = Date()
-            let listing = store.loadAll()
-            var reports = listing.reports(defaultDID: store.defaultAccount(), now: now)
+            let (selected, checks, listing, defaultDID) = try await CommandRuntime.with(options) { runtime in
+                let selected = try await accountOption.query(argument: account).asyncMap {
+                    try await runtime.account($0).did
+                }
+                var checks: [CheckReport] = []
+                if check {
+                    let targets: [DID]
+                    if let selected {
+                        targets = [selected]
+                    } else {
+                        targets = try await runtime.client.list().sessions.map(\.did)
+                    }
+                    checks = try await runtime.client.check(targets).map { CheckReport(did: $0.did, check: $0.check) }
+                }
+                // Read after the check: what it marked shows as needs-login.
+                return (selected, checks, try await runtime.client.list(), await runtime.defaultAccount())
+            }
+            var reports = listing.reports(defaultDID: defaultDID, now: now)
             var problems = listing.problemReports
             if let selected {
                 reports = reports.filter { $0.did == selected.rawValue }
@@ -110,9 +117,11 @@ struct SwitchCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ErrorReporting.run {
-            let store = try options.makeStore()
-            let session = try store.resolve(account)
-            try store.setDefault(session.did)
+            let session = try await CommandRuntime.with(options) { runtime in
+                let session = try await runtime.account(account)
+                try await runtime.client.setDefault(session.did)
+                return session
+            }
             let report = AccountReport(session, isDefault: true, now: Date())
             if json {
                 try Terminal.printJSON(report)
@@ -136,6 +145,25 @@ extension AccountListing {
 
     var problemReports: [StoreProblemReport] {
         problems.map { StoreProblemReport(file: $0.file, reason: $0.reason) }
+    }
+}
+
+extension SessionListing {
+    func reports(defaultDID: DID?, now: Date) -> [AccountReport] {
+        sessions.map { AccountReport($0, isDefault: $0.did == defaultDID, now: now) }
+    }
+
+    /// Each unreadable entry: a file of the file store, a row of a database.
+    var problemReports: [StoreProblemReport] {
+        problems.map { StoreProblemReport(file: $0.location, reason: $0.reason) }
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }
 

@@ -46,7 +46,7 @@ struct ProxyCommand: AsyncParsableCommand {
         try await ErrorReporting.run {
             let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
             try await CommandRuntime.with(options) { runtime in
-                let session = try runtime.store.account(accountOption.query(argument: account))
+                let session = try await runtime.account(accountOption.query(argument: account))
                 // A session that needs a login fails now (exit 5), not on the first request.
                 _ = try await runtime.client.restore(session.did)
                 let proxy = SessionProxy(client: runtime.client, did: session.did, port: port)

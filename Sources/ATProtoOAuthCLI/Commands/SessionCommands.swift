@@ -29,9 +29,9 @@ struct RefreshCommand: AsyncParsableCommand {
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
                 let targets: [DID]? =
-                    all ? nil : [try runtime.store.account(accountOption.query(argument: account)).did]
+                    all ? nil : [try await runtime.account(accountOption.query(argument: account)).did]
                 let results = try await runtime.client.refreshAll(targets)
-                let defaultDID = runtime.store.defaultAccount()
+                let defaultDID = await runtime.defaultAccount()
                 let now = Date()
                 var reports: [AccountReport] = []
                 var failures: [(DID, any Error)] = []
@@ -80,7 +80,7 @@ struct TokenCommand: AsyncParsableCommand {
     func run() async throws {
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
-                let did = try runtime.store.account(accountOption.query(argument: account)).did
+                let did = try await runtime.account(accountOption.query(argument: account)).did
                 let session = try await runtime.client.restore(did)
                 if json {
                     try Terminal.printJSON(
@@ -135,7 +135,7 @@ struct LogoutCommand: AsyncParsableCommand {
         try await ErrorReporting.run {
             try await CommandRuntime.with(options) { runtime in
                 if all { return try await logoutAll(runtime) }
-                let session = try runtime.store.account(accountOption.query(argument: account))
+                let session = try await runtime.account(accountOption.query(argument: account))
                 let name = session.handle?.rawValue ?? session.did.rawValue
                 let outcome = try await runtime.client.logout(session.did, keepOnRevocationFailure: keepOnError)
                 let revocationError = outcome.revocationError
@@ -161,7 +161,7 @@ struct LogoutCommand: AsyncParsableCommand {
     /// `--all`: every account, each reported; the first failure decides the exit code.
     private func logoutAll(_ runtime: CommandRuntime) async throws {
         let names = Dictionary(
-            runtime.store.loadAll().sessions.map { ($0.did, $0.handle?.rawValue ?? $0.did.rawValue) },
+            try await runtime.client.list().sessions.map { ($0.did, $0.handle?.rawValue ?? $0.did.rawValue) },
             uniquingKeysWith: { first, _ in first })
         let results = try await runtime.client.logoutAll(keepOnRevocationFailure: keepOnError)
         var documents: [LogoutDocument] = []

@@ -3,8 +3,17 @@ import Foundation
 
 /// The configuration knobs every entry point shares (DESIGN.md, "Configuration knobs").
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "Account store directory (default: $ATPROTO_OAUTH_HOME, else $XDG_STATE_HOME/atproto-oauth).")
+    @Option(
+        help: ArgumentHelp(
+            "Account store: a directory, or a postgres:// URL for the shared PostgreSQL store.",
+            discussion:
+                "Default: $ATPROTO_OAUTH_STORE, else $ATPROTO_OAUTH_HOME, else $XDG_STATE_HOME/atproto-oauth."))
     var store: String?
+
+    @Option(
+        name: .customLong("store-key-file"),
+        help: "The PostgreSQL store's encryption key file (0600; default: $ATPROTO_OAUTH_STORE_KEY).")
+    var storeKeyFile: String?
 
     @Option(
         name: .customLong("client-id"),

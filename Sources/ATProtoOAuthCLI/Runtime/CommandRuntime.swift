@@ -3,14 +3,16 @@ import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
 import ATProtoOAuthClient
+import ATProtoPostgresStore
 import Foundation
 
 /// The real components one command invocation uses: one HTTP client (pooled keep-alive
-/// connections), the file store, and the library's `OAuthClient` over them, which owns every
-/// policy. Commands parse, call the client and print.
+/// connections), the session store (`--store`: a directory, or a `postgres://` URL), and the
+/// library's `OAuthClient` over them, which owns every policy. Commands parse, call the client
+/// and print.
 struct CommandRuntime: Sendable {
     let options: GlobalOptions
-    let store: AccountStore
+    let store: any SessionStore
     let client: OAuthClient
     private let http: LazyHTTPClientTransport
 
@@ -23,12 +25,27 @@ struct CommandRuntime: Sendable {
         let runtime = try CommandRuntime(options: options)
         do {
             let result = try await body(runtime)
-            await runtime.http.shutdown()
+            await runtime.shutdown()
             return result
         } catch {
-            await runtime.http.shutdown()
+            await runtime.shutdown()
             throw error
         }
+    }
+
+    /// The account a command names (handle, DID or unique prefix), or the default account.
+    func account(_ query: String?) async throws -> Session {
+        try await client.resolveAccount(query)
+    }
+
+    /// The store's default account, for stores that keep one.
+    func defaultAccount() async -> DID? {
+        await client.defaultAccount()
+    }
+
+    private func shutdown() async {
+        await http.shutdown()
+        await options.shutdown(store)
     }
 
     private init(options: GlobalOptions) throws {
@@ -64,9 +81,32 @@ struct CommandRuntime: Sendable {
 }
 
 extension GlobalOptions {
-    /// The account store at `--store`, else `$ATPROTO_OAUTH_HOME`, else the XDG state directory.
-    func makeStore() throws -> AccountStore {
-        let directory = store.map { URL(fileURLWithPath: $0) } ?? AccountStore.defaultDirectory()
-        return try AccountStore(directory: directory)
+    /// Where sessions live: `--store`, else `$ATPROTO_OAUTH_STORE`, else `$ATPROTO_OAUTH_HOME`,
+    /// else the XDG state directory. A `postgres://` URL selects the PostgreSQL store (its key
+    /// from `--store-key-file` or `$ATPROTO_OAUTH_STORE_KEY`); anything else is a directory.
+    func makeStore(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any SessionStore {
+        try Self.makeStore(
+            location: store ?? environment["ATPROTO_OAUTH_STORE"].flatMap { $0.isEmpty ? nil : $0 },
+            keyFile: storeKeyFile, timeout: timeout, environment: environment)
+    }
+
+    /// The store at `location` (a directory or a `postgres://` URL; `nil`: the default directory).
+    static func makeStore(
+        location: String?, keyFile: String?, timeout: Double,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> any SessionStore {
+        guard let location, PostgresStoreConfiguration.isPostgresURL(location) else {
+            let directory =
+                location.map { URL(fileURLWithPath: $0) } ?? AccountStore.defaultDirectory(environment: environment)
+            return try AccountStore(directory: directory)
+        }
+        let configuration = try PostgresStoreConfiguration(url: location, environment: environment)
+        let key = try StoreKey.resolve(file: keyFile, environment: environment)
+        return try PostgresSessionStore(configuration: configuration, key: key)
+    }
+
+    /// Closes what a store holds open (the PostgreSQL pool); nothing for the file store.
+    func shutdown(_ store: any SessionStore) async {
+        await (store as? PostgresSessionStore)?.shutdown()
     }
 }

@@ -2,7 +2,9 @@ import ATProtoAccountStore
 import ATProtoDiscovery
 import ATProtoHTTP
 import ATProtoOAuth
+import ATProtoOAuthClient
 import ATProtoOAuthLogin
+import ATProtoPostgresStore
 import ArgumentParser
 import Foundation
 
@@ -41,15 +43,16 @@ enum ErrorReporting {
             if error.code == .discovery { return ExitCodes.discoveryFailed }
             switch error.rootCause {
             case let cause? where isNetworkFailure(cause): return ExitCodes.networkError
-            case is AccountStoreError: return ExitCodes.storeError
+            case is AccountStoreError, is PostgresStoreError: return ExitCodes.storeError
             default: return ExitCodes.loginFailed
             }
-        case is AccountStoreError:
+        case is AccountStoreError, is PostgresStoreError, is AccountResolutionError:
             return ExitCodes.storeError
         case is ATProtoHTTPError:
             return ExitCodes.networkError
         case let error as ATProtoOAuthError:
             if error.code == .needsLogin || error.code == .issuerChanged { return ExitCodes.needsLogin }
+            if error.code == .accountNotFound || error.code == .lockTimeout { return ExitCodes.storeError }
             if error.code == .invalidIdentifier || error.code == .invalidHandle || error.code == .invalidDID
                 || error.code == .invalidNSID || error.code == .invalidScope
             {
