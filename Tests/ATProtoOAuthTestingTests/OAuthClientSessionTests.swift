@@ -27,17 +27,19 @@ struct OAuthClientSessionTests {
         let gate = Gate()
         let tokens = world.tokens
         let total = world.dids.count
-        // The first account's refresh is held until every other one has reached the server, so
-        // it finishes last; the others are held until two are in flight. An unbounded client
+        let heard = Heard()
+        // The first account's refresh is held until every other one has been reported, so it
+        // finishes last; the others are held until two are in flight. An unbounded client
         // would reach 5 at once; a serial one never 2.
         world.transport.route(world.sessions[0].tokenEndpoint, method: "POST") { request in
             gate.arrive()
             let first = request.formField("refresh_token") == "refresh-1-0"
-            _ = await eventually { first ? gate.arrived == total : gate.current >= 2 || gate.arrived == total }
+            _ = await eventually {
+                first ? heard.dids.count == total - 1 : gate.current >= 2 || gate.arrived == total
+            }
             defer { gate.leave() }
             return try tokens.respond(to: request)
         }
-        let heard = Heard()
         let results = try await world.client.refreshAll(world.dids) { did, _ in heard.append(did) }
 
         #expect(gate.peak == 2)
