@@ -19,7 +19,7 @@ struct TUICommand: AsyncParsableCommand {
         discussion: """
             Keys: j/k or arrows move, g/G first/last, Enter fixes the selected account (refresh or re-login), a add an account, L log the \
             selected account in again, r refresh, R refresh all, d discovery inspector, x log out \
-            (y confirms), s make default, / filter, ? help, Esc back, q or Ctrl-C quit.
+            (y confirms), s make default, y/Y copy the DID/handle, / filter, ? help, Esc back, q or Ctrl-C quit.
             """)
 
     @Flag(name: .customLong("no-browser"), help: "Never start a browser; the TUI shows the URL to open.")
