@@ -279,6 +279,7 @@ let package = Package(
             dependencies: [
                 "ATProtoOAuth",
                 "ATProtoAccountStore",
+                "ATProtoPostgresTestSupport",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
             ],
