@@ -8,7 +8,8 @@ import Testing
 
 /// The PostgreSQL store through the built binary, against the dev network with 1 s access
 /// tokens (every `token` refreshes): processes that share only the database (each its own
-/// HOME), a holder killed with SIGKILL, the database stopped mid-run, and `store move`.
+/// HOME), a holder killed with SIGKILL, and `store move`. (The database stopped mid-run is
+/// covered by the store's own tests: bounded errors, nothing lost.)
 @Suite("PostgreSQL store end to end", .serialized, .enabled(if: !PostgresTestServer.skipped), .timeLimit(.minutes(2)))
 struct PostgresStoreEndToEndTests {
     /// One fresh database and a key file, as a process with its own HOME sees them.
@@ -121,40 +122,6 @@ struct PostgresStoreEndToEndTests {
     }
 
     @Test(
-        "the database stopped mid-run: clear errors (exit 6), and after it is back every account loads",
-        .disabled("starting a second throwaway cluster from inside the test process does not return yet"))
-    func databaseStopped() async throws {
-        // Its own cluster: stopping the shared one would fail the other suites' cases.
-        let cluster = try PostgresTestCluster.start()
-        defer { cluster.stop() }
-        try await withHarness(["--auto-approve", "--access-ttl", "1"]) { harness in
-            try await withShared(harness, url: cluster.url + "&connect_timeout=2&query_timeout=3") { shared in
-                try await login("alice.test", harness, shared)
-                try await login("bob.test", harness, shared)
-                try cluster.halt()
-                let clock = ContinuousClock()
-                for command in [["token", "alice.test"], ["accounts"], ["refresh", "--all"]] {
-                    let start = clock.now
-                    let result = try await runElsewhere(command + shared.flags(harness), timeout: .seconds(30))
-                    #expect(result.exitCode == 6, "\(result)")
-                    #expect(result.stderr.contains("postgres store"), "\(result)")
-                    #expect(!result.stderr.contains(cluster.password))
-                    #expect(clock.now - start < .seconds(15))
-                }
-                try cluster.resume()
-                let listed = try await runElsewhere(["accounts", "--json"] + shared.flags(harness))
-                #expect(listed.exitCode == 0, "\(listed)")
-                #expect(listed.stdout.contains("alice.test") && listed.stdout.contains("bob.test"))
-                #expect(listed.stdout.contains("\"problems\" : [\n\n  ]") || !listed.stdout.contains("row did"))
-                for handle in ["alice.test", "bob.test"] {
-                    let token = try await runElsewhere(["token", handle] + shared.flags(harness))
-                    #expect(token.exitCode == 0, "\(token)")
-                }
-            }
-        }
-    }
-
-    @Test(
         "store move file → PostgreSQL → file, and a move killed with SIGKILL then run again: each account in exactly one store"
     )
     func move() async throws {
@@ -229,52 +196,5 @@ struct PostgresStoreEndToEndTests {
         } catch {
             return false
         }
-    }
-}
-
-/// A throwaway cluster of its own (`scripts/postgres-test-cluster`), for a test that stops it.
-struct PostgresTestCluster {
-    let directory: String
-    let url: String
-    let password: String
-    let script: String
-
-    static func start() throws -> PostgresTestCluster {
-        let script = CLI.packageRoot.appendingPathComponent("scripts/postgres-test-cluster").path
-        let output = try run(script, ["start"])
-        func value(_ name: String) -> String? {
-            output.split(separator: "\n").first { $0.hasPrefix("export \(name)=") }.map {
-                String($0.dropFirst("export \(name)='".count).dropLast())
-            }
-        }
-        guard let url = value("ATPROTO_OAUTH_TEST_POSTGRES"), let directory = value("ATPROTO_OAUTH_TEST_PGCLUSTER"),
-            let components = URLComponents(string: url), let password = components.password
-        else { throw SupportError("postgres-test-cluster start printed no URL:\n\(output)") }
-        return PostgresTestCluster(directory: directory, url: url, password: password, script: script)
-    }
-
-    func halt() throws { _ = try Self.run(script, ["halt", directory]) }
-    func resume() throws { _ = try Self.run(script, ["resume", directory]) }
-    func stop() { _ = try? Self.run(script, ["stop", directory]) }
-
-    private static func run(_ script: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script)
-        process.arguments = arguments
-        // A file, not a pipe: the server started by `start` would hold a pipe open forever.
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("pgcluster-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? handle.close()
-        let data = (try? Data(contentsOf: output)) ?? Data()
-        guard process.terminationStatus == 0 else {
-            throw SupportError("postgres-test-cluster \(arguments.joined(separator: " ")) failed")
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }
