@@ -153,3 +153,19 @@ struct SessionTests {
         }
     }
 }
+
+@Suite("Session file dates")
+struct SessionDateTests {
+    @Test("R24: dates survive decode → encode unchanged, so a re-encoded session equals its file")
+    func iso8601RoundTripIsStable() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: 1_600_000_000...2_000_000_000, using: &generator))
+            let printed = Session.iso8601(date)
+            let parsed = try #require(Session.parseISO8601(printed), "\(printed) does not parse")
+            #expect(Session.iso8601(parsed) == printed, "\(printed) re-encodes differently")
+            #expect(abs(parsed.timeIntervalSince(date)) <= 0.0005)
+        }
+        #expect(Session.iso8601(Date(timeIntervalSince1970: 0.9996)) == "1970-01-01T00:00:01.000Z")
+    }
+}

@@ -134,10 +134,9 @@ struct PostgresSessionStoreTests {
                 WHERE locktype = 'advisory' AND granted AND classid = \(PostgresSessionStore.lockNamespace)
                   AND objid <> 0 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                 """, on: url)
-            let clock = ContinuousClock()
-            let start = clock.now
+            // Taken within the timeout only if the server freed the dead holder's lock (the holder
+            // task itself still waits inside its body).
             try await other.withLock(did, timeout: .seconds(5)) {}
-            #expect(clock.now - start < .seconds(2))
             task.cancel()
             _ = await task.result
             await holder.shutdown()
@@ -152,7 +151,8 @@ struct PostgresSessionStoreTests {
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: PostgresStoreError.self) { try await store.list() }
-        #expect(clock.now - start < .seconds(5))
+        // Bounded, not hanging: the 1 s connect timeout plus generous slack for a loaded machine.
+        #expect(clock.now - start < .seconds(30))
         #expect(error?.code == .unavailable)
         #expect(error?.description.contains("127.0.0.1") == true)
         #expect(error?.description.contains("pw") == false)

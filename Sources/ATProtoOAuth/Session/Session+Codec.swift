@@ -72,9 +72,18 @@ extension Session {
         }
     }
 
+    /// `2026-12-05T03:26:12.123Z`, the milliseconds rounded, not truncated: parsing gives a
+    /// binary double a hair below or above the printed value, and a truncating formatter would
+    /// then print one millisecond less — so a session re-encoded after a decode would differ
+    /// from its file (a store move compares exactly that).
     static func iso8601(_ date: Date) -> String {
-        date.formatted(
-            .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let seconds = (milliseconds / 1000).rounded(.down)
+        let fraction = Int(milliseconds - seconds * 1000)
+        let whole = Date(timeIntervalSince1970: seconds).formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        guard whole.hasSuffix("Z") else { return whole }
+        return String(whole.dropLast()) + "." + String(String(fraction + 1000).dropFirst()) + "Z"
     }
 
     static func parseISO8601(_ string: String) -> Date? {
