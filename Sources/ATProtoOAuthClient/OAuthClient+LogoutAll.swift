@@ -18,32 +18,8 @@ extension OAuthClient {
         progress: @escaping @Sendable (DID, Result<LogoutOutcome, any Error>) -> Void = { _, _ in }
     ) async throws -> [(did: DID, result: Result<LogoutOutcome, any Error>)] {
         let targets = try await store.list().sessions.map(\.did)
-        let width = configuration.refreshConcurrency
-        return await withTaskGroup(of: (Int, Result<LogoutOutcome, any Error>).self) { group in
-            var results = [Result<LogoutOutcome, any Error>?](repeating: nil, count: targets.count)
-            var next = 0
-            func launch() {
-                guard next < targets.count else { return }
-                let index = next
-                next += 1
-                group.addTask {
-                    let result: Result<LogoutOutcome, any Error>
-                    do {
-                        result = .success(
-                            try await self.logout(targets[index], keepOnRevocationFailure: keepOnRevocationFailure))
-                    } catch {
-                        result = .failure(error)
-                    }
-                    progress(targets[index], result)
-                    return (index, result)
-                }
-            }
-            for _ in 0..<min(width, targets.count) { launch() }
-            for await (index, result) in group {
-                results[index] = result
-                launch()
-            }
-            return zip(targets, results).compactMap { did, result in result.map { (did, $0) } }
+        return await forEachBounded(targets, progress: progress) {
+            try await self.logout($0, keepOnRevocationFailure: keepOnRevocationFailure)
         }
     }
 }

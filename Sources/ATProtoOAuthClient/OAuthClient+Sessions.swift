@@ -33,18 +33,28 @@ extension OAuthClient {
         } else {
             targets = try await store.list().sessions.map(\.did)
         }
+        return await forEachBounded(targets, progress: progress) { try await self.refresh($0) }
+    }
+
+    /// Runs `operation` for each DID, at most ``OAuthClientConfiguration/refreshConcurrency``
+    /// at once (the one bound for every many-accounts operation), telling `progress` each
+    /// outcome as it comes and returning them all in the order given.
+    func forEachBounded<Value: Sendable>(
+        _ targets: [DID], progress: @escaping @Sendable (DID, Result<Value, any Error>) -> Void,
+        _ operation: @escaping @Sendable (DID) async throws -> Value
+    ) async -> [(did: DID, result: Result<Value, any Error>)] {
         let width = configuration.refreshConcurrency
-        return await withTaskGroup(of: (Int, Result<Session, any Error>).self) { group in
-            var results = [Result<Session, any Error>?](repeating: nil, count: targets.count)
+        return await withTaskGroup(of: (Int, Result<Value, any Error>).self) { group in
+            var results = [Result<Value, any Error>?](repeating: nil, count: targets.count)
             var next = 0
             func launch() {
                 guard next < targets.count else { return }
                 let index = next
                 next += 1
                 group.addTask {
-                    let result: Result<Session, any Error>
+                    let result: Result<Value, any Error>
                     do {
-                        result = .success(try await self.refresh(targets[index]))
+                        result = .success(try await operation(targets[index]))
                     } catch {
                         result = .failure(error)
                     }
