@@ -12,8 +12,7 @@ extension AccountStore {
     /// When the query names a DID whose file exists but cannot be used, that file's own error
     /// (permissions, corrupt, newer version) is thrown, not "not found".
     public func resolve(_ query: String) throws -> Session {
-        var needle = query.trimmingCharacters(in: .whitespacesAndNewlines)
-        if needle.hasPrefix("@") { needle.removeFirst() }
+        let needle = SessionListing.accountQuery(query)
         guard !needle.isEmpty else {
             throw AccountStoreError(.accountNotFound, "no account given; name one by handle, DID or a unique prefix")
         }
@@ -24,19 +23,16 @@ extension AccountStore {
 
         let listing = loadAll()
         let sessions = listing.sessions
-        if let byDID = sessions.first(where: { $0.did.rawValue == needle }) { return byDID }
-        let lowered = needle.lowercased()
-        if let byHandle = sessions.first(where: { $0.handle?.rawValue == lowered }) { return byHandle }
-
-        let candidates = sessions.filter {
-            ($0.handle?.rawValue.hasPrefix(lowered) ?? false) || $0.did.rawValue.hasPrefix(needle)
-        }
-        if candidates.count == 1, let only = candidates.first { return only }
-        if candidates.count > 1 {
+        switch SessionListing(sessions: sessions, problems: []).match(account: needle) {
+        case .found(let session):
+            return session
+        case .ambiguous(let candidates):
             throw AccountStoreError(
                 .ambiguousAccount,
-                "'\(needle)' matches \(candidates.count) accounts: \(Self.names(candidates)); "
+                "'\(needle)' matches \(candidates.count) accounts: \(SessionListing.accountNames(candidates)); "
                     + "give more of the handle, or the full DID")
+        case .none:
+            break
         }
 
         let unreadable = listing.problems.filter { $0.file.hasPrefix("accounts/") }
@@ -52,13 +48,7 @@ extension AccountStore {
                     + "(log in with: atproto-oauth login <handle>)" + problemNote)
         }
         throw AccountStoreError(
-            .accountNotFound, "no account matches '\(needle)'; known accounts: \(Self.names(sessions))" + problemNote)
-    }
-
-    /// `alice.test (did:plc:…), did:plc:…` for messages.
-    static func names(_ sessions: [Session]) -> String {
-        sessions.map { session in
-            session.handle.map { "\($0.rawValue) (\(session.did.rawValue))" } ?? session.did.rawValue
-        }.joined(separator: ", ")
+            .accountNotFound,
+            "no account matches '\(needle)'; known accounts: \(SessionListing.accountNames(sessions))" + problemNote)
     }
 }

@@ -21,8 +21,7 @@ extension OAuthClient {
             }
             return try await store.load(did)
         }
-        var needle = query.trimmingCharacters(in: .whitespacesAndNewlines)
-        if needle.hasPrefix("@") { needle.removeFirst() }
+        let needle = SessionListing.accountQuery(query)
         guard !needle.isEmpty else {
             throw AccountResolutionError(
                 .accountNotFound, "no account given; name one by handle, DID or a unique prefix")
@@ -30,23 +29,22 @@ extension OAuthClient {
 
         let listing = try await store.list()
         let sessions = listing.sessions
-        if let byDID = sessions.first(where: { $0.did.rawValue == needle }) { return byDID }
         // A DID the listing could not read: the store's own reason beats "not found".
-        if let did = try? DID(needle), listing.problems.contains(where: { $0.location.contains(did.rawValue) }) {
+        if let did = try? DID(needle), !sessions.contains(where: { $0.did == did }),
+            listing.problems.contains(where: { $0.location.contains(did.rawValue) })
+        {
             return try await store.load(did)
         }
-        let lowered = needle.lowercased()
-        if let byHandle = sessions.first(where: { $0.handle?.rawValue == lowered }) { return byHandle }
-
-        let candidates = sessions.filter {
-            ($0.handle?.rawValue.hasPrefix(lowered) ?? false) || $0.did.rawValue.hasPrefix(needle)
-        }
-        if candidates.count == 1, let only = candidates.first { return only }
-        if candidates.count > 1 {
+        switch listing.match(account: needle) {
+        case .found(let session):
+            return session
+        case .ambiguous(let candidates):
             throw AccountResolutionError(
                 .ambiguousAccount,
-                "'\(needle)' matches \(candidates.count) accounts: \(Self.names(candidates)); "
+                "'\(needle)' matches \(candidates.count) accounts: \(SessionListing.accountNames(candidates)); "
                     + "give more of the handle, or the full DID")
+        case .none:
+            break
         }
 
         let problemNote =
@@ -62,14 +60,8 @@ extension OAuthClient {
                     + "(log in with: atproto-oauth login <handle>)" + problemNote)
         }
         throw AccountResolutionError(
-            .accountNotFound, "no account matches '\(needle)'; known accounts: \(Self.names(sessions))" + problemNote)
-    }
-
-    /// `alice.test (did:plc:…), did:plc:…` for messages.
-    static func names(_ sessions: [Session]) -> String {
-        sessions.map { session in
-            session.handle.map { "\($0.rawValue) (\(session.did.rawValue))" } ?? session.did.rawValue
-        }.joined(separator: ", ")
+            .accountNotFound,
+            "no account matches '\(needle)'; known accounts: \(SessionListing.accountNames(sessions))" + problemNote)
     }
 }
 
