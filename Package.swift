@@ -213,6 +213,7 @@ let package = Package(
                 "ATProtoOAuthLogin",
                 "ATProtoAccountStore",
                 "ATProtoAccountsTUI",
+                "ATProtoPostgresStore",
             ],
             swiftSettings: swiftSettings
         ),

@@ -6,12 +6,16 @@ import Foundation
 ///     swift build -c release --product atproto-oauth-bench
 ///     .build/release/atproto-oauth-bench [--json] [--runs N] [--only discovery,login,tui]
 ///     .build/release/atproto-oauth-bench make-store DIR N
+///     .build/release/atproto-oauth-bench fleet-refresh --store postgres://… [--accounts N] [--processes P]
+///                                        [--jobs J] [--latency-ms MS] [--json]
 ///
 /// Targets are shown with PASS/FAIL, but the exit status only reports whether the benchmarks
 /// could run (0) or not (1), or a usage error (2).
 let usage = """
     usage: atproto-oauth-bench [--json] [--runs N] [--only discovery,login,tui]
            atproto-oauth-bench make-store DIR N
+           atproto-oauth-bench fleet-refresh --store postgres://… [--accounts N] [--processes P]
+                                             [--jobs J] [--latency-ms MS] [--json]
     """
 
 enum Section: String, CaseIterable {
@@ -47,6 +51,18 @@ struct Options {
     }
 }
 
+/// `fleet-refresh`: issue 12's figure, its own run because it needs a PostgreSQL database.
+func fleetRefresh(_ arguments: [String]) async throws {
+    let options: FleetRefreshBench.Options
+    do {
+        options = try FleetRefreshBench.Options(arguments)
+    } catch {
+        progress("atproto-oauth-bench: \(error)\n\(usage)")
+        exit(2)
+    }
+    try report(try await FleetRefreshBench.run(options), json: options.json)
+}
+
 struct Report: Encodable {
     var build: String
     var cores: Int
@@ -55,12 +71,6 @@ struct Report: Encodable {
 }
 
 func runBenchmarks(_ options: Options) async throws {
-    #if DEBUG
-        let build = "debug"
-        progress("warning: a debug build; build with -c release for representative figures")
-    #else
-        let build = "release"
-    #endif
     var figures: [Figure] = []
     for section in options.sections {
         switch section {
@@ -69,10 +79,21 @@ func runBenchmarks(_ options: Options) async throws {
         case .tui: figures += try TUIModelBench.run(frames: max(options.runs, 10) * 200)
         }
     }
+    try report(figures, json: options.json)
+}
+
+/// Prints the figures, one line each or as one JSON document.
+func report(_ figures: [Figure], json: Bool) throws {
+    #if DEBUG
+        let build = "debug"
+        progress("warning: a debug build; build with -c release for representative figures")
+    #else
+        let build = "release"
+    #endif
     let report = Report(
         build: build, cores: ProcessInfo.processInfo.activeProcessorCount,
         date: ISO8601DateFormatter().string(from: Date()), figures: figures)
-    if options.json {
+    if json {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))
@@ -97,6 +118,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     if arguments.first == "make-store" {
         try makeStore(Array(arguments.dropFirst()))
+    } else if arguments.first == "fleet-refresh" {
+        try await fleetRefresh(Array(arguments.dropFirst()))
     } else if arguments.first == "--help" || arguments.first == "-h" {
         print(usage)
     } else {

@@ -61,11 +61,18 @@ struct DevServerCommand: AsyncParsableCommand {
     @Option(help: "Never answer the first N HTTP requests, whichever part they reach (to test clients' time-outs).")
     var hangNext: Int = 0
 
+    @Option(
+        help: "Accounts beyond alice, bob and carol, on the entryway PDS: user0.test, user1.test … (fleet benchmarks).")
+    var generatedAccounts: Int = 0
+
     func validate() throws {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
         guard accessTtl > 0 else { throw ValidationError("--access-ttl must be at least 1 second") }
         guard nonceTtl > 0 else { throw ValidationError("--nonce-ttl must be at least 1 second") }
         guard hangNext >= 0 else { throw ValidationError("--hang-next must be 0 or more") }
+        guard (0...100_000).contains(generatedAccounts) else {
+            throw ValidationError("--generated-accounts must be between 0 and 100000")
+        }
         guard port == 0 || port <= UInt16.max - 6 else { throw ValidationError("--port leaves no room for 7 ports") }
     }
 
@@ -76,7 +83,7 @@ struct DevServerCommand: AsyncParsableCommand {
             configuration: DevNetworkConfiguration(
                 basePort: port, autoApprove: autoApprove, latency: .milliseconds(latencyMs),
                 accessTokenLifetime: .seconds(accessTtl), nonceLifetime: .seconds(nonceTtl),
-                clientMetadataFetcher: fetcher, tls: tls),
+                clientMetadataFetcher: fetcher, tls: tls, generatedAccounts: generatedAccounts),
             logger: DevNetwork.standardErrorLogger())
         let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
         let info: DevNetworkInfo

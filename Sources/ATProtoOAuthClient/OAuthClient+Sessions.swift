@@ -23,17 +23,31 @@ extension OAuthClient {
     /// a time, and reports each outcome in the order given. `nil` means every stored session:
     /// one that needs a login fails at once with `.needsLogin`, without a request, so it is
     /// reported rather than skipped.
+    ///
+    /// Every refresh here is judged against the tokens the store held when this call began:
+    /// a session that another process (another machine, with a shared store) refreshed since
+    /// is reported with those newer tokens, and its refresh token is not spent again. So
+    /// several processes running `refreshAll` over the same accounts refresh each one once
+    /// between them, not once each (R24).
     /// `progress` hears each outcome as soon as it is known.
     public func refreshAll(
         _ dids: [DID]? = nil, progress: @escaping @Sendable (DID, Result<Session, any Error>) -> Void = { _, _ in }
     ) async throws -> [(did: DID, result: Result<Session, any Error>)] {
+        var seen: [DID: String] = [:]
         let targets: [DID]
         if let dids {
             targets = dids
         } else {
-            targets = try await store.list().sessions.map(\.did)
+            let sessions = try await store.list().sessions
+            targets = sessions.map(\.did)
+            for session in sessions { seen[session.did] = session.accessToken }
         }
-        return await forEachBounded(targets, progress: progress) { try await self.refresh($0) }
+        return await forEachBounded(targets, progress: progress) { [seen] did in
+            // A session that cannot be read here gets a forced refresh, which reports why.
+            var stale = seen[did]
+            if stale == nil { stale = try? await self.store.load(did).accessToken }
+            return try await self.agent.refresh(did, replacing: stale)
+        }
     }
 
     /// Runs `operation` for each DID, at most ``OAuthClientConfiguration/refreshConcurrency``

@@ -50,6 +50,29 @@ struct OAuthClientSessionTests {
         #expect(world.tokens.replayCount == 0)
     }
 
+    @Test("R24: refreshAll adopts what another process refreshed after it listed, without spending the token again")
+    func refreshAllAdoptsAnotherProcessRefresh() async throws {
+        let world = try ClientWorld(accounts: 2, refreshConcurrency: 1)
+        let other = try world.otherClient()
+        let first = world.dids[0]
+        world.store.beforeNextLock { did in _ = try? await other.refresh(did) }
+
+        let results = try await world.client.refreshAll()
+
+        // Account 0 was refreshed once, by the other client; account 1 once, by this one.
+        #expect(world.tokens.presentedRefreshTokens.sorted() == ["refresh-1-0", "refresh-1-1"])
+        #expect(world.tokens.replayCount == 0)
+        let adopted = try #require(try results.first { $0.did == first }?.result.get())
+        #expect(adopted.accessToken == (try await world.store.load(first)).accessToken)
+        #expect(adopted.accessToken != world.sessions[0].accessToken)
+        #expect(results.allSatisfy { (try? $0.result.get()) != nil })
+
+        // An explicit refresh of one account still spends its token, once.
+        _ = try await world.client.refreshAll([first])
+        #expect(world.tokens.presentedRefreshTokens.count == 3)
+        #expect(world.tokens.replayCount == 0)
+    }
+
     @Test("R24/R27: refresh, invalid_grant and logout arrive on events() as updated, needsLogin, deleted")
     func eventsForRefreshInvalidGrantAndLogout() async throws {
         let world = try ClientWorld(accounts: 2)

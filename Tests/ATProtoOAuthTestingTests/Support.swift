@@ -42,7 +42,18 @@ struct ClientWorld {
         self.sessions = sessions
         store = CountingStore(InMemorySessionStore(sessions))
         tokens = transport.routeTokenEndpoint(for: sessions)
-        client = OAuthClient(
+        client = try Self.client(transport: transport, store: store, refreshConcurrency: refreshConcurrency, now: now)
+    }
+
+    /// Another client over the same store and servers: a second process (or machine).
+    func otherClient() throws -> OAuthClient {
+        try Self.client(transport: transport, store: store, refreshConcurrency: 4, now: now)
+    }
+
+    private static func client(
+        transport: ScriptedTransport, store: CountingStore, refreshConcurrency: Int, now: Date
+    ) throws -> OAuthClient {
+        OAuthClient(
             configuration: OAuthClientConfiguration(
                 discovery: DiscoveryConfiguration(plcDirectory: try #require(URL(string: Self.plc))),
                 lockTimeout: .seconds(30), refreshConcurrency: refreshConcurrency),
@@ -64,10 +75,15 @@ final class CountingStore: SessionStore, @unchecked Sendable {
     private let base: InMemorySessionStore
     private let lock = NSLock()
     private var requests = 0  // guarded by lock
+    private var hook: (@Sendable (DID) async -> Void)?  // guarded by lock
 
     init(_ base: InMemorySessionStore) { self.base = base }
 
     var lockRequests: Int { lock.withLock { requests } }
+
+    /// Runs `body` once, just before the next lock is asked for: what another process does
+    /// between this one's reads and its lock.
+    func beforeNextLock(_ body: @escaping @Sendable (DID) async -> Void) { lock.withLock { hook = body } }
 
     func load(_ did: DID) async throws -> Session { try await base.load(did) }
     func save(_ session: Session) async throws { await base.save(session) }
@@ -76,7 +92,12 @@ final class CountingStore: SessionStore, @unchecked Sendable {
 
     func withLock<T: Sendable>(_ did: DID, timeout: Duration, _ body: @Sendable () async throws -> T) async throws -> T
     {
-        lock.withLock { requests += 1 }
+        let hook = lock.withLock {
+            requests += 1
+            defer { self.hook = nil }
+            return self.hook
+        }
+        await hook?(did)
         return try await base.withLock(did, timeout: timeout, body)
     }
 }

@@ -52,6 +52,29 @@ struct DevAccount: Sendable, Hashable {
         return seeded.map { DevAccount(handle: DevHostNames.handle($0.name), did: $0.did, pds: $0.pds) }
     }
 
+    /// The seeded accounts followed by `generated` more on the entryway PDS, for fleet
+    /// benchmarks and tests (``DevNetworkConfiguration/generatedAccounts``): `user0.test`,
+    /// `user1.test` … with DIDs `did:plc:generateddevaccount` + the index in 5 base32 digits.
+    static func all(tls: Bool, generated: Int) -> [DevAccount] {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+        let extra = (0..<min(max(generated, 0), maxGenerated)).map { index in
+            var rest = index
+            var suffix = ""
+            for _ in 0..<5 {
+                suffix = String(alphabet[rest % 32]) + suffix
+                rest /= 32
+            }
+            let name = "user\(index)"
+            return DevAccount(
+                handle: tls ? DevHostNames.handle(name) : name + ".test", did: "did:plc:generateddevaccount" + suffix,
+                pds: .entrywayPDS)
+        }
+        return seeded(tls: tls) + extra
+    }
+
+    /// As many generated accounts as 5 base32 digits tell apart.
+    static let maxGenerated = 32 * 32 * 32 * 32 * 32
+
     /// The first name label: `bob` for `bob.test` and for `bob.devnet.atproto-oauth.dev`.
     var name: String { handle.split(separator: ".").first.map(String.init) ?? handle }
 

@@ -60,7 +60,7 @@ public actor DevNetwork {
             (.plc, 0), (.entryway, 1), (.entrywayPDS, 2), (.selfHostedPDS, 3), (.secondEntrywayPDS, 5),
         ]
         let tls = configuration.tls
-        let accounts = DevAccount.seeded(tls: tls)
+        let accounts = DevAccount.all(tls: tls, generated: configuration.generatedAccounts)
         var origins: [DevPart: String] = [:]
         var caFile: String?
         do {
@@ -218,6 +218,12 @@ public actor DevNetwork {
     @discardableResult
     public func revokeSessions(did: String) async -> Int {
         await state.revokeSessions(did: did)
+    }
+
+    /// How many refresh tokens were presented a second time (R24 replays; each revoked its
+    /// session): what a fleet benchmark must keep at zero.
+    public func refreshTokenReplays() async -> Int {
+        await state.refreshTokenReplays
     }
 
     /// Every request served so far, oldest first.

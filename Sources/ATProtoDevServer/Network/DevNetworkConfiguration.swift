@@ -40,6 +40,9 @@ public struct DevNetworkConfiguration: Sendable {
     /// throwaway CA. Clients set `HTTPS_PROXY` to ``DevNetworkInfo/proxy`` and trust
     /// ``DevNetworkInfo/caFile``. The DIDs stay the same.
     public var tls: Bool
+    /// Accounts beyond alice, bob and carol, all on the entryway PDS: `user0.test` … (in TLS
+    /// mode `user0.devnet.atproto-oauth.dev` …), for benchmarks of many accounts. Default 0.
+    public var generatedAccounts: Int
 
     public init(
         basePort: UInt16 = 0,
@@ -53,7 +56,8 @@ public struct DevNetworkConfiguration: Sendable {
         proofMaxAge: Duration = .seconds(60),
         clientMetadataFetcher: (any HTTPTransport)? = nil,
         clock: DevClock = .system,
-        tls: Bool = false
+        tls: Bool = false,
+        generatedAccounts: Int = 0
     ) {
         self.basePort = basePort
         self.autoApprove = autoApprove
@@ -67,6 +71,7 @@ public struct DevNetworkConfiguration: Sendable {
         self.clientMetadataFetcher = clientMetadataFetcher
         self.clock = clock
         self.tls = tls
+        self.generatedAccounts = generatedAccounts
     }
 }
 

@@ -77,6 +77,7 @@ extension DevState {
             return .oauthError(400, "invalid_grant", "unknown refresh token")
         }
         guard !record.used else {
+            refreshTokenReplays += 1
             revokeSession(session.id)
             return .oauthError(400, "invalid_grant", "R24: refresh token replayed; the session has been revoked")
         }

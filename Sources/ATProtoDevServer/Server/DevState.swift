@@ -8,7 +8,8 @@ import Logging
 actor DevState {
     let configuration: DevNetworkConfiguration
     let logger: Logger
-    /// The seeded accounts under this network's names (`.test`, or the TLS mode's host names).
+    /// The seeded (and generated) accounts under this network's names (`.test`, or the TLS
+    /// mode's host names).
     let accounts: [DevAccount]
     var topology = DevTopology(origins: [:])
     var latency: Duration
@@ -26,6 +27,8 @@ actor DevState {
     var sessions: [String: DevSession] = [:]
     var accessTokens: [String: AccessTokenRecord] = [:]
     var refreshTokens: [String: RefreshTokenRecord] = [:]
+    /// Refresh tokens presented after they were spent (each revoked its session, R24).
+    var refreshTokenReplays = 0
 
     // Identity
     /// Accounts moved away from their seeded PDS (`DevNetwork.moveAccount`), by DID.
@@ -34,7 +37,7 @@ actor DevState {
     init(configuration: DevNetworkConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.accounts = DevAccount.seeded(tls: configuration.tls)
+        self.accounts = DevAccount.all(tls: configuration.tls, generated: configuration.generatedAccounts)
         self.latency = configuration.latency
     }
 

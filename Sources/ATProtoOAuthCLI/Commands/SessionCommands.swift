@@ -14,7 +14,8 @@ struct RefreshCommand: AsyncParsableCommand {
         help: "Handle, DID or unique prefix (default: --account, $ATPROTO_OAUTH_ACCOUNT, else the default account).",
         completion: .accounts)
     var account: String?
-    @Flag(help: "Refresh every account, at most 4 at a time.") var all = false
+    @Flag(help: "Refresh every account, --jobs at a time.") var all = false
+    @Option(help: "With --all: how many accounts to refresh at once (1–64).") var jobs: Int = 4
     @Flag(help: "Print the refreshed accounts as JSON.") var json = false
     @OptionGroup var accountOption: AccountOption
     @OptionGroup var options: GlobalOptions
@@ -23,11 +24,12 @@ struct RefreshCommand: AsyncParsableCommand {
         if all && (account != nil || accountOption.account != nil) {
             throw ValidationError("give an account or --all, not both")
         }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
     }
 
     func run() async throws {
         try await ErrorReporting.run {
-            try await CommandRuntime.with(options) { runtime in
+            try await CommandRuntime.with(options, jobs: jobs) { runtime in
                 let targets: [DID]? =
                     all ? nil : [try await runtime.account(accountOption.query(argument: account)).did]
                 let results = try await runtime.client.refreshAll(targets)
@@ -108,7 +110,7 @@ struct LogoutCommand: AsyncParsableCommand {
         abstract: "Revoke an account's session at its authorization server (R27) and delete it (--all: every account).",
         discussion: """
             If revocation fails the account is still deleted unless --keep-on-error is given; \
-            the failure is reported either way. --all logs every account out, at most 4 at a time, \
+            the failure is reported either way. --all logs every account out, --jobs at a time, \
             and reports each; the exit code is that of the first failure.
 
             \(ExitCodes.helpText)
@@ -119,6 +121,7 @@ struct LogoutCommand: AsyncParsableCommand {
         completion: .accounts)
     var account: String?
     @Flag(help: "Log every account out.") var all = false
+    @Option(help: "With --all: how many accounts to log out at once (1–64).") var jobs: Int = 4
     @Flag(name: .customLong("keep-on-error"), help: "Keep the account if revocation fails.")
     var keepOnError = false
     @Flag(help: "Print {did, revoked, deleted} as JSON (--all: an array of them).") var json = false
@@ -129,11 +132,12 @@ struct LogoutCommand: AsyncParsableCommand {
         if all && (account != nil || accountOption.account != nil) {
             throw ValidationError("give an account or --all, not both")
         }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
     }
 
     func run() async throws {
         try await ErrorReporting.run {
-            try await CommandRuntime.with(options) { runtime in
+            try await CommandRuntime.with(options, jobs: jobs) { runtime in
                 if all { return try await logoutAll(runtime) }
                 let session = try await runtime.account(accountOption.query(argument: account))
                 let name = session.handle?.rawValue ?? session.did.rawValue

@@ -20,9 +20,9 @@ struct CommandRuntime: Sendable {
 
     /// Builds the runtime, runs `body`, and always shuts the HTTP client down.
     static func with<T: Sendable>(
-        _ options: GlobalOptions, _ body: (CommandRuntime) async throws -> T
+        _ options: GlobalOptions, jobs: Int? = nil, _ body: (CommandRuntime) async throws -> T
     ) async throws -> T {
-        let runtime = try CommandRuntime(options: options)
+        let runtime = try CommandRuntime(options: options, jobs: jobs)
         do {
             let result = try await body(runtime)
             await runtime.shutdown()
@@ -48,12 +48,15 @@ struct CommandRuntime: Sendable {
         await options.shutdown(store)
     }
 
-    private init(options: GlobalOptions) throws {
+    /// `jobs`: how many accounts a many-accounts command works on at once (`--jobs`); `nil`
+    /// keeps the library's default.
+    private init(options: GlobalOptions, jobs: Int?) throws {
         // Everything that can fail on bad flags first: an HTTP client, once made, must be shut down.
         let store = try options.makeStore()
         let resolver = try options.makeTXTResolver()
-        let configuration = OAuthClientConfiguration(
+        var configuration = OAuthClientConfiguration(
             client: try options.loginClient(), scope: options.scope, discovery: try options.discoveryConfiguration())
+        if let jobs { configuration.refreshConcurrency = jobs }
         // The HTTP client starts on the first request: the TUI and local commands often never
         // make one. Only a proxy or a CA file can make it fail: with a proxy set, or a CA file
         // that is missing, unreadable or holds no certificate, it is built now, so the usage
