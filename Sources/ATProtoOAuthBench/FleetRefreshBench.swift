@@ -198,8 +198,9 @@ enum FleetRefreshBench {
             Figure("fleet.refreshes_per_second", Double(tokenRequests) / seconds, "refreshes/s"),
             Figure(
                 "fleet.db_round_trips_per_refresh", Double(transactions) / Double(refreshes), "round trips/refresh",
-                note: "\(transactions) statements (pg_stat_database) ÷ refreshes; includes each process's list, "
-                    + "schema check and the lock waits of the processes that found an account already refreshed"),
+                note: "\(transactions) statements (pg_stat_database) ÷ refreshes: the refresh itself (read, lock, "
+                    + "read, save, unlock), the one read by which each other process finds it done, and each "
+                    + "process's schema check and list"),
             Figure(
                 "fleet.http_requests_per_refresh", Double(log.total) / Double(refreshes), "requests/refresh",
                 note: "R21 re-check (PLC document, resource metadata) + token request"),

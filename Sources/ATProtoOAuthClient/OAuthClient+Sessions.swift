@@ -28,7 +28,8 @@ extension OAuthClient {
     /// a session that another process (another machine, with a shared store) refreshed since
     /// is reported with those newer tokens, and its refresh token is not spent again. So
     /// several processes running `refreshAll` over the same accounts refresh each one once
-    /// between them, not once each (R24).
+    /// between them, not once each (R24); each starts them in its own random order, so they
+    /// spread over the accounts rather than queue on the same locks.
     /// `progress` hears each outcome as soon as it is known.
     public func refreshAll(
         _ dids: [DID]? = nil, progress: @escaping @Sendable (DID, Result<Session, any Error>) -> Void = { _, _ in }
@@ -42,7 +43,7 @@ extension OAuthClient {
             targets = sessions.map(\.did)
             for session in sessions { seen[session.did] = session.accessToken }
         }
-        return await forEachBounded(targets, progress: progress) { [seen] did in
+        return await forEachBounded(targets, shuffled: true, progress: progress) { [seen] did in
             // A session that cannot be read here gets a forced refresh, which reports why.
             var stale = seen[did]
             if stale == nil { stale = try? await self.store.load(did).accessToken }
@@ -53,17 +54,23 @@ extension OAuthClient {
     /// Runs `operation` for each DID, at most ``OAuthClientConfiguration/refreshConcurrency``
     /// at once (the one bound for every many-accounts operation), telling `progress` each
     /// outcome as it comes and returning them all in the order given.
+    ///
+    /// `shuffled`: start them in random order. Several processes working through the same
+    /// accounts (a fleet sharing a store) then spread over different accounts instead of
+    /// queueing on the same locks in the same order.
     func forEachBounded<Value: Sendable>(
-        _ targets: [DID], progress: @escaping @Sendable (DID, Result<Value, any Error>) -> Void,
+        _ targets: [DID], shuffled: Bool = false,
+        progress: @escaping @Sendable (DID, Result<Value, any Error>) -> Void,
         _ operation: @escaping @Sendable (DID) async throws -> Value
     ) async -> [(did: DID, result: Result<Value, any Error>)] {
         let width = configuration.refreshConcurrency
+        let order = shuffled ? targets.indices.shuffled() : Array(targets.indices)
         return await withTaskGroup(of: (Int, Result<Value, any Error>).self) { group in
             var results = [Result<Value, any Error>?](repeating: nil, count: targets.count)
             var next = 0
             func launch() {
-                guard next < targets.count else { return }
-                let index = next
+                guard next < order.count else { return }
+                let index = order[next]
                 next += 1
                 group.addTask {
                     let result: Result<Value, any Error>

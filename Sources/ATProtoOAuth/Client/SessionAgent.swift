@@ -58,7 +58,14 @@ public struct SessionAgent: Sendable {
     ///   already holds a different one, another process refreshed meanwhile and that session
     ///   is returned without spending the refresh token again. `nil` forces a refresh.
     public func refresh(_ did: DID, replacing stale: String?) async throws -> Session {
-        try await store.withLock(did, timeout: lockTimeout) {
+        // A first look without the lock: when another process has already replaced the stale
+        // token, its session is taken as it is, at the cost of one read rather than a lock.
+        if let stale, let current = try? await store.load(did), current.accessToken != stale,
+            !current.needsLogin, !current.accessTokenExpires(within: Self.refreshMargin, now: now())
+        {
+            return current
+        }
+        return try await store.withLock(did, timeout: lockTimeout) {
             var session = try await store.load(did)
             try Self.requireUsable(session)
             if let stale, session.accessToken != stale,
