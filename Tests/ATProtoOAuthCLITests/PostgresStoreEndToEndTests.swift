@@ -8,8 +8,7 @@ import Testing
 
 /// The PostgreSQL store through the built binary, against the dev network with 1 s access
 /// tokens (every `token` refreshes): processes that share only the database (each its own
-/// HOME), a holder killed with SIGKILL, and `store move`. (The database stopped mid-run is
-/// covered by the store's own tests: bounded errors, nothing lost.)
+/// HOME), a holder killed with SIGKILL, the database stopped mid-run, and `store move`.
 @Suite("PostgreSQL store end to end", .serialized, .enabled(if: !PostgresTestServer.skipped), .timeLimit(.minutes(2)))
 struct PostgresStoreEndToEndTests {
     /// One fresh database and a key file, as a process with its own HOME sees them.
@@ -122,6 +121,74 @@ struct PostgresStoreEndToEndTests {
     }
 
     @Test(
+        "the database stopped mid-run: accounts, token and refresh --all end with exit 6 naming the unreachable store; once it is back every account loads",
+        .enabled(if: PostgresTestServer.cluster != nil))
+    func databaseStopped() async throws {
+        let script = try #require(PostgresTestServer.cluster).script
+        // A cluster of its own, from the same script: the shared one serves the other suites'
+        // PostgreSQL cases, which run in parallel with this one.
+        try await PostgresTestCluster.with(script: script) { cluster in
+            try await withHarness(["--auto-approve", "--access-ttl", "1"]) { harness in
+                try await withShared(harness, url: cluster.url + "&connect_timeout=2") { shared in
+                    for handle in ["alice.test", "bob.test"] { try await login(handle, harness, shared) }
+                    let before = try await listed(shared, harness)
+                    try #require(before.handles == ["alice.test", "bob.test"], "\(before.result)")
+                    let storeKey = try String(contentsOfFile: shared.keyFile, encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)
+                    try #require(!storeKey.isEmpty)
+
+                    let commands = [["accounts", "--json"], ["token", "alice.test"], ["refresh", "--all"]]
+                    let whileDown = try await cluster.whileHalted {
+                        var results: [CLIResult] = []
+                        for command in commands {
+                            // Never a hang: a run still going after the timeout is killed, and says so.
+                            results.append(
+                                try await runElsewhere(command + shared.flags(harness), timeout: .seconds(30)))
+                        }
+                        return results
+                    }
+                    for result in whileDown {
+                        #expect(!result.signalled, "\(result)")
+                        #expect(result.exitCode == 6, "\(result)")
+                        // It names the store and the server it cannot reach…
+                        #expect(result.stderr.contains("postgres store:"), "\(result)")
+                        #expect(result.stderr.contains("127.0.0.1:\(cluster.port)"), "\(result)")
+                        // …and no secret: not the database password, not the store key.
+                        #expect(!result.allOutput.contains(cluster.password), "\(result)")
+                        #expect(!result.allOutput.contains(storeKey), "\(result)")
+                    }
+                    let token = try #require(whileDown.first { $0.arguments.first == "token" })
+                    #expect(token.stdout.isEmpty, "a failed token run printed something: \(token)")
+
+                    // Back up: every account loads, and its session still refreshes (1 s tokens).
+                    let after = try await listed(shared, harness)
+                    #expect(after.result.exitCode == 0, "\(after.result)")
+                    #expect(after.handles == ["alice.test", "bob.test"], "\(after.result)")
+                    #expect(after.problems == 0, "\(after.result)")
+                    for handle in ["alice.test", "bob.test"] {
+                        let result = try await runElsewhere(["token", handle] + shared.flags(harness))
+                        #expect(result.exitCode == 0, "\(result)")
+                        #expect(!result.stdout.isEmpty, "\(result)")
+                    }
+                    let refreshed = try await runElsewhere(["refresh", "--all"] + shared.flags(harness))
+                    #expect(refreshed.exitCode == 0, "\(refreshed)")
+                }
+            }
+        }
+    }
+
+    /// `accounts --json` in the shared database: the handles (sorted) and how many problems it reports.
+    private func listed(_ shared: Shared, _ harness: CLIHarness) async throws -> (
+        result: CLIResult, handles: [String], problems: Int
+    ) {
+        let result = try await runElsewhere(["accounts", "--json"] + shared.flags(harness))
+        let document = try #require(try result.json() as? [String: Any], "\(result)")
+        let accounts = try #require(document["accounts"] as? [[String: Any]], "\(result)")
+        let problems = (document["problems"] as? [Any])?.count ?? 0
+        return (result, accounts.compactMap { $0["handle"] as? String }.sorted(), problems)
+    }
+
+    @Test(
         "store move file → PostgreSQL → file, and a move killed with SIGKILL then run again: each account in exactly one store"
     )
     func move() async throws {
@@ -196,5 +263,70 @@ struct PostgresStoreEndToEndTests {
         } catch {
             return false
         }
+    }
+}
+
+/// A throwaway cluster of its own (`scripts/postgres-test-cluster start`), for a test that stops
+/// its database. The script runs through ``CleanSpawn``: run through Foundation's `Process`, the
+/// postmaster that `pg_ctl` leaves running inherits the socket `Process` watches, so the script
+/// is never seen to finish.
+struct PostgresTestCluster: Sendable {
+    let script: String
+    let directory: String
+    /// `postgres://atproto:<password>@127.0.0.1:<port>/atproto_oauth_test?sslmode=disable`.
+    let url: String
+    let port: Int
+    let password: String
+
+    /// Starts a cluster, runs `body` with it, and always stops it (removing its directory).
+    static func with<T>(script: String, _ body: (PostgresTestCluster) async throws -> T) async throws -> T {
+        let output = try await run(script, ["start"], timeout: .seconds(90))
+        func value(_ name: String) -> String? {
+            output.split(separator: "\n").first { $0.hasPrefix("export \(name)='") && $0.hasSuffix("'") }.map {
+                String($0.dropFirst("export \(name)='".count).dropLast())
+            }
+        }
+        guard let directory = value("ATPROTO_OAUTH_TEST_PGCLUSTER") else {
+            throw SupportError("postgres-test-cluster start printed no cluster directory")
+        }
+        let result: Result<T, any Error>
+        do {
+            guard let url = value("ATPROTO_OAUTH_TEST_POSTGRES"), let components = URLComponents(string: url),
+                let port = components.port, let password = components.password
+            else { throw SupportError("postgres-test-cluster start printed no usable URL") }
+            let cluster = PostgresTestCluster(
+                script: script, directory: directory, url: url, port: port, password: password)
+            result = .success(try await body(cluster))
+        } catch {
+            result = .failure(error)
+        }
+        _ = try? await run(script, ["stop", directory], timeout: .seconds(60))
+        return try result.get()
+    }
+
+    /// Stops the server (keeping the data), runs `body`, and starts it again on the same port —
+    /// also when `body` throws.
+    func whileHalted<T>(_ body: () async throws -> T) async throws -> T {
+        _ = try await Self.run(script, ["halt", directory], timeout: .seconds(60))
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
+        }
+        _ = try await Self.run(script, ["resume", directory], timeout: .seconds(60))
+        return try result.get()
+    }
+
+    /// Runs the script to completion, bounded; its stdout, or an error with its stderr.
+    private static func run(_ script: String, _ arguments: [String], timeout: Duration) async throws -> String {
+        let finished = try await CleanSpawn.run(
+            script, arguments, environment: ProcessInfo.processInfo.environment, timeout: timeout)
+        guard finished.exited, finished.exitCode == 0 else {
+            throw SupportError(
+                "postgres-test-cluster \(arguments.joined(separator: " ")) failed: status \(finished.status) "
+                    + "(exit \(finished.exitCode))\n\(finished.stderr)")
+        }
+        return finished.stdout
     }
 }
