@@ -107,6 +107,8 @@ extension OAuthClient {
         var revocationError: (any Error)?
         do {
             try await agent.revoke(did)
+        } catch let error as ATProtoOAuthError where error.code == .accountMoving || error.code == .accountNotFound {
+            throw error  // not this store's to end (an interrupted move), or nothing to log out
         } catch {
             revocationError = error
         }

@@ -220,6 +220,24 @@ struct PostgresStoreEndToEndTests {
                 _ = await mover.wait(timeout: .seconds(5))
                 let afterKill = try await accountsIn(files: fileFlags, shared: shared, harness)
                 #expect(afterKill.count >= 3, "an account was lost: \(afterKill)")
+                // Never live in both (R24): where a copy is in both stores, the database's is
+                // marked as moving and refuses to be used, naming the fix; the other works.
+                for handle in ["alice.test", "bob.test", "carol.test"] {
+                    var usable = 0
+                    for flags in [fileFlags, shared.flags(harness)] {
+                        let result = try await runElsewhere(["token", handle] + flags)
+                        if result.exitCode == 0 {
+                            usable += 1
+                        } else {
+                            #expect(result.exitCode == 6, "\(result)")
+                            #expect(
+                                result.stderr.contains("store move") || result.stderr.contains("no stored account")
+                                    || result.stderr.contains("not found") || result.stderr.contains("no account"),
+                                "\(result)")
+                        }
+                    }
+                    #expect(usable == 1, "\(handle) usable in \(usable) stores after the kill: \(afterKill)")
+                }
                 let finish = try await CLI.run(
                     ["store", "move", "--to", files] + shared.flags(harness),
                     environment: harness.environment(browser: nil))

@@ -206,6 +206,7 @@ public struct SessionAgent: Sendable {
     /// refresh token ends the whole grant; without one, the access token is revoked.
     public func revoke(_ did: DID) async throws {
         let session = try await store.load(did)
+        try Self.requireNotMoving(session)
         var nonces = session.dpopNonces
         try await Revocation.send(session, nonces: &nonces, transport: transport, now: now)
     }
@@ -229,7 +230,21 @@ public struct SessionAgent: Sendable {
     }
 
     static func requireUsable(_ session: Session) throws {
+        try requireNotMoving(session)
         if session.needsLogin { throw needsLoginError(session, "the account is marked as needing a new login") }
+    }
+
+    /// A copy marked by an interrupted move is neither used nor revoked: revoking it would end
+    /// the session the destination may already hold.
+    static func requireNotMoving(_ session: Session) throws {
+        if let destination = session.movingTo {
+            let name = session.handle?.rawValue ?? session.did.rawValue
+            throw ATProtoOAuthError(
+                .accountMoving, rule: "R24", field: name,
+                "an interrupted `store move` to \(destination) left this copy marked; it is not used so that the "
+                    + "session is never live in two stores: run `atproto-oauth store move --to <that store>` again "
+                    + "to finish the move")
+        }
     }
 
     static func needsLoginError(_ session: Session, _ reason: String) -> ATProtoOAuthError {

@@ -33,6 +33,8 @@ public struct ATProtoOAuthError: Error, Hashable, Sendable, CustomStringConverti
             case issuerChanged
             case accountNotFound
             case lockTimeout
+            case accountMoving
+            case moveNotVerified
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -88,6 +90,11 @@ public struct ATProtoOAuthError: Error, Hashable, Sendable, CustomStringConverti
         public static let accountNotFound = Code(.accountNotFound)
         /// A session store's per-DID lock was not free within the time asked for.
         public static let lockTimeout = Code(.lockTimeout)
+        /// The session is marked by a `store move` that was interrupted: it is not used until
+        /// the move is run again and finishes (R24: never live in two stores).
+        public static let accountMoving = Code(.accountMoving)
+        /// A session written to another store did not read back the same: it stays where it was.
+        public static let moveNotVerified = Code(.moveNotVerified)
     }
 
     /// The class of failure, for callers that branch; `reason` is for people.

@@ -51,6 +51,10 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
     /// Set when a refresh was refused (`invalid_grant`) or the issuer changed: the file is kept
     /// so the account stays listed, but it needs a new login.
     public var needsLogin: Bool
+    /// Set on the moving copy while `SessionStoreMover` moves the session to another store
+    /// (the destination's description): a move killed half-way leaves it, and until the move
+    /// is run again this copy is never used, so the session is never live in two stores (R24).
+    public var movingTo: String?
 
     enum CodingKeys: String, CodingKey {
         case version, did, handle, pds, issuer
@@ -69,6 +73,7 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
         case createdAt = "created_at"
         case refreshedAt = "refreshed_at"
         case needsLogin = "needs_login"
+        case movingTo = "moving_to"
     }
 
     /// Builds a session from its parts (a login or a test); secrets go in as given.
@@ -126,6 +131,7 @@ public struct Session: Codable, Sendable, Hashable, CustomStringConvertible, Cus
         createdAt = try c.decode(Date.self, forKey: .createdAt)
         refreshedAt = try c.decodeIfPresent(Date.self, forKey: .refreshedAt)
         needsLogin = try c.decodeIfPresent(Bool.self, forKey: .needsLogin) ?? false
+        movingTo = try c.decodeIfPresent(String.self, forKey: .movingTo)
     }
 
     /// Whether the access token expires within `interval` of `now` (or already has).

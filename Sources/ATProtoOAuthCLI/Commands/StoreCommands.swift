@@ -36,11 +36,13 @@ struct StoreMoveCommand: AsyncParsableCommand {
         commandName: "move",
         abstract: "Move every account (or one) from the current store to another: file ↔ PostgreSQL.",
         discussion: """
-            Each session is written to the destination under both stores' locks, read back and \
-            compared, and only then deleted from the current store: moved, never copied, because \
-            two live copies of a rotating refresh token get the session revoked (R24). A move that \
-            was interrupted is finished by running it again: an account found in both stores keeps \
-            the newer session and is deleted from the current store.
+            Under both stores' locks, each session is first marked as moving in the current store \
+            (a marked copy is never used, refreshed or revoked), then written to the destination, \
+            read back and compared, and only then deleted from the current store: moved, never \
+            copied, because two live copies of a rotating refresh token get the session revoked \
+            (R24). A move that was interrupted (even by SIGKILL) is finished by running it again: \
+            an account found in both stores keeps the newer session and is deleted from the \
+            current store; until then its marked copy refuses to be used and says so (exit 6).
 
             \(ExitCodes.helpText)
             """)
@@ -76,72 +78,31 @@ struct StoreMoveCommand: AsyncParsableCommand {
             } else {
                 targets = try await runtime.client.list().sessions
             }
-            let sourceDefault = await runtime.defaultAccount()
-            let mover = StoreMover(
-                source: runtime.store, destination: destination, lockTimeout: runtime.client.configuration.lockTimeout)
-            var failures: [any Error] = []
-            for session in targets {
-                let name = session.handle.map { "\($0.rawValue) (\(session.did.rawValue))" } ?? session.did.rawValue
-                do {
-                    try await mover.move(session.did)
-                    if sourceDefault == session.did, let target = destination as? any DefaultAccountStore,
-                        await target.defaultAccount() == nil
-                    {
-                        try? await target.setDefault(session.did)
-                    }
-                    Terminal.output("moved \(name)")
-                } catch {
-                    Terminal.info("error: \(name): \(ErrorReporting.message(for: error))")
-                    failures.append(error)
+            // Named in the mark an interrupted move leaves: the directory, or the URL without
+            // its password.
+            let name = (destination as? PostgresSessionStore)?.description ?? URL(fileURLWithPath: to).path
+            let mover = SessionStoreMover(
+                source: runtime.store, destination: destination, destinationName: name,
+                lockTimeout: runtime.client.configuration.lockTimeout)
+            let names = Dictionary(
+                targets.map { session in
+                    (
+                        session.did,
+                        session.handle.map { "\($0.rawValue) (\(session.did.rawValue))" } ?? session.did.rawValue
+                    )
+                }, uniquingKeysWith: { first, _ in first })
+            let results = try await mover.moveAll(targets.map(\.did))
+            for (did, result) in results {
+                let name = names[did] ?? did.rawValue
+                switch result {
+                case .success: Terminal.output("moved \(name)")
+                case .failure(let error): Terminal.info("error: \(name): \(ErrorReporting.message(for: error))")
                 }
             }
             if targets.isEmpty { Terminal.output("No accounts to move.") }
-            if let first = failures.first { throw ErrorReporting.exitCode(for: first) }
-        }
-    }
-}
-
-/// Moves sessions between two stores so that an account is never live in both.
-///
-/// Per account, holding the source's lock and then the destination's (so no refresh runs in
-/// either meanwhile): load from the source; write to the destination unless it already holds
-/// that exact session or a newer one (an interrupted earlier move); read it back and compare;
-/// then delete from the source. Every step may be repeated: running the move again after a
-/// crash at any point finishes it without losing or duplicating the session.
-struct StoreMover: Sendable {
-    let source: any SessionStore
-    let destination: any SessionStore
-    let lockTimeout: Duration
-
-    func move(_ did: DID) async throws {
-        let source = self.source
-        let destination = self.destination
-        try await source.withLock(did, timeout: lockTimeout) {
-            try await destination.withLock(did, timeout: lockTimeout) {
-                let session = try await source.load(did)
-                let existing = try? await destination.load(did)
-                let encoded = try session.encoded()
-                if let existing, try existing.encoded() != encoded, Self.isNewer(existing, than: session) {
-                    // An earlier, interrupted move already wrote it, and it has been used (refreshed)
-                    // there since: the destination's is the live one.
-                } else if try existing?.encoded() != encoded {
-                    try await destination.save(session)
-                    let readBack = try await destination.load(did)
-                    guard try readBack.encoded() == encoded else {
-                        throw AccountStoreError(
-                            .corruptFile,
-                            "\(did): the session read back from the destination differs; it stays in the current store")
-                    }
-                }
-                try await source.delete(did)
+            for (_, result) in results {
+                if case .failure(let error) = result { throw ErrorReporting.exitCode(for: error) }
             }
         }
-    }
-
-    /// Whether `a` holds a later token set than `b` (refreshed later, or issued later).
-    static func isNewer(_ a: Session, than b: Session) -> Bool {
-        let aTime = a.refreshedAt ?? a.createdAt
-        let bTime = b.refreshedAt ?? b.createdAt
-        return aTime > bTime
     }
 }

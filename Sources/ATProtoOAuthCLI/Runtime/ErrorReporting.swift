@@ -52,7 +52,9 @@ enum ErrorReporting {
             return ExitCodes.networkError
         case let error as ATProtoOAuthError:
             if error.code == .needsLogin || error.code == .issuerChanged { return ExitCodes.needsLogin }
-            if error.code == .accountNotFound || error.code == .lockTimeout { return ExitCodes.storeError }
+            if [.accountNotFound, .lockTimeout, .accountMoving, .moveNotVerified].contains(error.code) {
+                return ExitCodes.storeError
+            }
             if error.code == .invalidIdentifier || error.code == .invalidHandle || error.code == .invalidDID
                 || error.code == .invalidNSID || error.code == .invalidScope
             {
