@@ -21,9 +21,38 @@ extension AccountStore {
                 .fileSystem, path: "accounts/", "cannot list the accounts directory: \(error.localizedDescription)")
             return AccountListing(sessions: [], problems: [StoreProblem(problem, file: "accounts/")])
         }
-        // Reading is dominated by JSON decoding (~0.3 ms a file), so a large store is read on
-        // every core: each file's outcome goes into its own slot, then they are merged in order.
-        let files = names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+        for outcome in readListed(names.filter(Self.isAccountFileName)) {
+            switch outcome {
+            case .gone: break
+            case .session(let session): sessions.append(session)
+            case .problem(let problem): problems.append(problem)
+            }
+        }
+        problems += configProblems()
+        sessions.sort { ($0.listingName, $0.did.rawValue) < ($1.listingName, $1.did.rawValue) }
+        problems.sort { $0.file < $1.file }
+        return AccountListing(sessions: sessions, problems: problems)
+    }
+
+    /// An account file's name: `<stem>.json`, not a temporary file (`.…tmp`).
+    static func isAccountFileName(_ name: String) -> Bool { name.hasSuffix(".json") && !name.hasPrefix(".") }
+
+    /// `config.json`'s problem, if it cannot be read: listed with the accounts' problems.
+    func configProblems() -> [StoreProblem] {
+        do {
+            _ = try readConfig()
+            return []
+        } catch let error as AccountStoreError {
+            return [StoreProblem(error, file: configPlace.display)]
+        } catch {
+            return [StoreProblem(AccountStoreError(.fileSystem, path: "config.json", "\(error)"), file: "config.json")]
+        }
+    }
+
+    /// Reads the files `accounts/<name>`, in order. Reading is dominated by JSON decoding
+    /// (~0.3 ms a file), so many files are read on every core: each file's outcome goes into
+    /// its own slot.
+    func readListed(_ files: [String]) -> [FileOutcome] {
         var outcomes = [FileOutcome](repeating: .gone, count: files.count)
         let workers = files.count < 32 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, files.count / 16)
         outcomes.withUnsafeMutableBufferPointer { slots in
@@ -38,28 +67,11 @@ extension AccountStore {
                 }
             }
         }
-        for outcome in outcomes {
-            switch outcome {
-            case .gone: break
-            case .session(let session): sessions.append(session)
-            case .problem(let problem): problems.append(problem)
-            }
-        }
-        do {
-            _ = try readConfig()
-        } catch let error as AccountStoreError {
-            problems.append(StoreProblem(error, file: configPlace.display))
-        } catch {
-            problems.append(
-                StoreProblem(AccountStoreError(.fileSystem, path: "config.json", "\(error)"), file: "config.json"))
-        }
-        sessions.sort { ($0.listingName, $0.did.rawValue) < ($1.listingName, $1.did.rawValue) }
-        problems.sort { $0.file < $1.file }
-        return AccountListing(sessions: sessions, problems: problems)
+        return outcomes
     }
 
     /// What `loadAll` found in one listed file.
-    private enum FileOutcome: Sendable {
+    enum FileOutcome: Sendable {
         /// Removed since the listing: another process logged it out meanwhile; not a problem.
         case gone
         case session(Session)

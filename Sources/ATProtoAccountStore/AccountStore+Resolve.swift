@@ -23,13 +23,13 @@ extension AccountStore {
 
         let listing = loadAll()
         let sessions = listing.sessions
-        switch SessionListing(sessions: sessions, problems: []).match(account: needle) {
+        switch sessions.match(account: needle) {
         case .found(let session):
             return session
         case .ambiguous(let candidates):
             throw AccountStoreError(
                 .ambiguousAccount,
-                "'\(needle)' matches \(candidates.count) accounts: \(SessionListing.accountNames(candidates)); "
+                "'\(needle)' matches \(candidates.count) accounts: \(candidates.accountNames); "
                     + "give more of the handle, or the full DID")
         case .none:
             break
@@ -49,6 +49,6 @@ extension AccountStore {
         }
         throw AccountStoreError(
             .accountNotFound,
-            "no account matches '\(needle)'; known accounts: \(SessionListing.accountNames(sessions))" + problemNote)
+            "no account matches '\(needle)'; known accounts: \(sessions.accountNames)" + problemNote)
     }
 }

@@ -6,10 +6,11 @@ extension AccountStore: DefaultAccountStore {
     /// Every account file, and every file that could not be read (by name, with the reason).
     public func list() -> SessionListing {
         let listing = loadAll()
-        return SessionListing(
-            sessions: listing.sessions,
-            problems: listing.problems.map {
-                SessionStoreProblem(location: $0.file, reason: $0.reason, underlying: $0.error)
-            })
+        return SessionListing(sessions: listing.sessions, problems: listing.problems.map(Self.storeProblem))
+    }
+
+    /// Every account's public facts, mostly from the summary cache (`summaries`).
+    public func summaries() -> SummaryListing {
+        summaryListing()
     }
 }

@@ -27,21 +27,22 @@ extension OAuthClient {
                 .accountNotFound, "no account given; name one by handle, DID or a unique prefix")
         }
 
-        let listing = try await store.list()
-        let sessions = listing.sessions
+        // Matched on the summaries (no secret decoded for the accounts not chosen), then loaded.
+        let listing = try await store.summaries()
+        let sessions = listing.summaries
         // A DID the listing could not read: the store's own reason beats "not found".
         if let did = try? DID(needle), !sessions.contains(where: { $0.did == did }),
             listing.problems.contains(where: { $0.location.contains(did.rawValue) })
         {
             return try await store.load(did)
         }
-        switch listing.match(account: needle) {
-        case .found(let session):
-            return session
+        switch sessions.match(account: needle) {
+        case .found(let summary):
+            return try await store.load(summary.did)
         case .ambiguous(let candidates):
             throw AccountResolutionError(
                 .ambiguousAccount,
-                "'\(needle)' matches \(candidates.count) accounts: \(SessionListing.accountNames(candidates)); "
+                "'\(needle)' matches \(candidates.count) accounts: \(candidates.accountNames); "
                     + "give more of the handle, or the full DID")
         case .none:
             break
@@ -61,7 +62,7 @@ extension OAuthClient {
         }
         throw AccountResolutionError(
             .accountNotFound,
-            "no account matches '\(needle)'; known accounts: \(SessionListing.accountNames(sessions))" + problemNote)
+            "no account matches '\(needle)'; known accounts: \(sessions.accountNames)" + problemNote)
     }
 }
 

@@ -7,6 +7,12 @@ extension OAuthClient {
         try await store.list()
     }
 
+    /// Every stored session's public facts (no token, no key), and every entry that could not
+    /// be read: what account lists show. Cheaper than ``list()`` where the store caches them.
+    public func summaries() async throws -> SummaryListing {
+        try await store.summaries()
+    }
+
     /// The stored session for `did`, refreshed first when its access token has under a minute
     /// left (R24, R26). Throws `.needsLogin` when only a new login can help.
     public func restore(_ did: DID) async throws -> Session {

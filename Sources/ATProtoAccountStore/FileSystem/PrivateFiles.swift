@@ -225,7 +225,9 @@ enum PrivateFiles {
     /// Writes `data` so that `place` always holds either the old or the new content in full:
     /// a 0600 temporary file in the same directory (`O_CREAT|O_EXCL`), every byte written,
     /// `fsync`, `rename` over the target, then `fsync` of the directory so the rename is durable.
-    static func writeAtomically(_ data: Data, to place: Place) throws {
+    /// `durable: false` skips both `fsync`s, for caches: still never torn, but a crash may
+    /// lose the new content.
+    static func writeAtomically(_ data: Data, to place: Place, durable: Bool = true) throws {
         let directory = place.url.deletingLastPathComponent()
         let token = String(UInt64.random(in: .min ... .max), radix: 16)
         let temporary = Place(
@@ -241,11 +243,11 @@ enum PrivateFiles {
             // O_CREAT's mode is filtered by the umask; 0600 exactly, whatever the umask.
             guard fchmod(descriptor, 0o600) == 0 else { throw errnoError("fchmod", temporary, errno: errno) }
             try writeAll(data, to: descriptor, temporary)
-            guard fsync(descriptor) == 0 else { throw errnoError("fsync", temporary, errno: errno) }
+            guard !durable || fsync(descriptor) == 0 else { throw errnoError("fsync", temporary, errno: errno) }
         }
         guard rename(temporary.path, place.path) == 0 else { throw errnoError("rename", place, errno: errno) }
         renamed = true
-        try syncDirectory(Place(url: directory, display: place.display + " (directory)"))
+        if durable { try syncDirectory(Place(url: directory, display: place.display + " (directory)")) }
     }
 
     private static func writeAll(_ data: Data, to descriptor: Int32, _ place: Place) throws {

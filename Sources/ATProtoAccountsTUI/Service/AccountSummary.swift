@@ -63,12 +63,17 @@ extension AccountSummary {
     /// The summary of a stored session: public facts only (the DPoP key is reduced to its
     /// thumbprint; tokens are not read).
     public init(_ session: Session, isDefault: Bool) {
+        self.init(SessionSummary(session), isDefault: isDefault)
+    }
+
+    /// The table's row for a store's summary of a session.
+    public init(_ summary: SessionSummary, isDefault: Bool) {
         self.init(
-            did: session.did.rawValue, handle: session.handle?.rawValue,
-            pdsHost: session.pds.originString ?? session.pds.absoluteString, issuer: session.issuer,
-            scope: session.scope.description, expiresAt: session.expiresAt, createdAt: session.createdAt,
-            refreshedAt: session.refreshedAt, dpopThumbprint: (try? session.dpopKey.publicKey.thumbprint()) ?? "?",
-            isDefault: isDefault, needsLogin: session.needsLogin, hasRefreshToken: session.refreshToken != nil)
+            did: summary.did.rawValue, handle: summary.handle?.rawValue,
+            pdsHost: summary.pds.originString ?? summary.pds.absoluteString, issuer: summary.issuer,
+            scope: summary.scope, expiresAt: summary.expiresAt, createdAt: summary.createdAt,
+            refreshedAt: summary.refreshedAt, dpopThumbprint: summary.dpopThumbprint, isDefault: isDefault,
+            needsLogin: summary.needsLogin, hasRefreshToken: summary.hasRefreshToken)
     }
 }
 

@@ -26,10 +26,10 @@ public struct ClientAccountsService: AccountsService {
 
     public func loadAccounts() async -> (accounts: [AccountSummary], problems: [StoreProblemSummary]) {
         do {
-            let listing = try await client.list()
+            let listing = try await client.summaries()
             let defaultDID = await client.defaultAccount()
             return (
-                listing.sessions.map { AccountSummary($0, isDefault: $0.did == defaultDID) },
+                listing.summaries.map { AccountSummary($0, isDefault: $0.did == defaultDID) },
                 listing.problems.map { StoreProblemSummary(file: $0.location, reason: $0.reason) }
             )
         } catch {

@@ -30,6 +30,10 @@ public protocol SessionStore: Sendable {
     /// Every stored session, and every entry that could not be read (never hidden, never
     /// deleted: a person decides what to do with it).
     func list() async throws -> SessionListing
+    /// Every stored session's public facts (``SessionSummary``), for lists and tables. The
+    /// default reads ``list()``; a store that can answer without decoding every secret
+    /// (the file store's summary cache) implements it.
+    func summaries() async throws -> SummaryListing
     /// Runs `body` holding the exclusive lock of `did` (see the type's documentation).
     /// Waiting longer than `timeout` throws.
     func withLock<T: Sendable>(
@@ -84,4 +88,10 @@ public struct SessionStoreProblem: Sendable, CustomStringConvertible {
 /// that no longer serves the account. `Discovery` implements it.
 public protocol IssuerResolving: Sendable {
     func currentServers(for did: DID) async throws -> (pds: URL, issuer: URL)
+}
+
+extension SessionStore {
+    public func summaries() async throws -> SummaryListing {
+        SummaryListing(try await list())
+    }
 }

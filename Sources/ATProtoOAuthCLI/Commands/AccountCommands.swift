@@ -13,7 +13,7 @@ struct AccountsCommand: AsyncParsableCommand {
     func run() async throws {
         try await ErrorReporting.run {
             let (listing, defaultDID) = try await CommandRuntime.with(options) { runtime in
-                (try await runtime.client.list(), await runtime.defaultAccount())
+                (try await runtime.client.summaries(), await runtime.defaultAccount())
             }
             let now = Date()
             let reports = listing.reports(defaultDID: defaultDID, now: now)
@@ -69,12 +69,12 @@ struct StatusCommand: AsyncParsableCommand {
                     if let selected {
                         targets = [selected]
                     } else {
-                        targets = try await runtime.client.list().sessions.map(\.did)
+                        targets = try await runtime.client.summaries().summaries.map(\.did)
                     }
                     checks = try await runtime.client.check(targets).map { CheckReport(did: $0.did, check: $0.check) }
                 }
                 // Read after the check: what it marked shows as needs-login.
-                return (selected, checks, try await runtime.client.list(), await runtime.defaultAccount())
+                return (selected, checks, try await runtime.client.summaries(), await runtime.defaultAccount())
             }
             var reports = listing.reports(defaultDID: defaultDID, now: now)
             var problems = listing.problemReports
@@ -138,19 +138,9 @@ struct AccountsDocument: Codable {
     var problems: [StoreProblemReport]
 }
 
-extension AccountListing {
+extension SummaryListing {
     func reports(defaultDID: DID?, now: Date) -> [AccountReport] {
-        sessions.map { AccountReport($0, isDefault: $0.did == defaultDID, now: now) }
-    }
-
-    var problemReports: [StoreProblemReport] {
-        problems.map { StoreProblemReport(file: $0.file, reason: $0.reason) }
-    }
-}
-
-extension SessionListing {
-    func reports(defaultDID: DID?, now: Date) -> [AccountReport] {
-        sessions.map { AccountReport($0, isDefault: $0.did == defaultDID, now: now) }
+        summaries.map { AccountReport($0, isDefault: $0.did == defaultDID, now: now) }
     }
 
     /// Each unreadable entry: a file of the file store, a row of a database.
@@ -164,18 +154,5 @@ extension Optional {
     func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
         guard let self else { return nil }
         return try await transform(self)
-    }
-}
-
-extension AccountStore {
-    /// The account a command names, or the default account when it names none.
-    func account(_ query: String?) throws -> Session {
-        if let query { return try resolve(query) }
-        guard let did = defaultAccount() else {
-            throw AccountStoreError(
-                .noAccounts, path: directory.path,
-                "no account named and no default account; name one, or run `atproto-oauth switch <account>`")
-        }
-        return try load(did)
     }
 }

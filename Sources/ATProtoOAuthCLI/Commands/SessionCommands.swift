@@ -165,7 +165,7 @@ struct LogoutCommand: AsyncParsableCommand {
     /// `--all`: every account, each reported; the first failure decides the exit code.
     private func logoutAll(_ runtime: CommandRuntime) async throws {
         let names = Dictionary(
-            try await runtime.client.list().sessions.map { ($0.did, $0.handle?.rawValue ?? $0.did.rawValue) },
+            try await runtime.client.summaries().summaries.map { ($0.did, $0.handle?.rawValue ?? $0.did.rawValue) },
             uniquingKeysWith: { first, _ in first })
         let results = try await runtime.client.logoutAll(keepOnRevocationFailure: keepOnError)
         var documents: [LogoutDocument] = []

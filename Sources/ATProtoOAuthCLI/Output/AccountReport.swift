@@ -21,21 +21,25 @@ struct AccountReport: Codable, Sendable {
     var dpopKeyThumbprint: String
 
     init(_ session: Session, isDefault: Bool, now: Date) {
-        handle = session.handle?.rawValue
-        did = session.did.rawValue
-        pds = session.pds.absoluteString
-        issuer = session.issuer
-        clientID = session.clientID
-        scope = session.scope.description
+        self.init(SessionSummary(session), isDefault: isDefault, now: now)
+    }
+
+    init(_ summary: SessionSummary, isDefault: Bool, now: Date) {
+        handle = summary.handle?.rawValue
+        did = summary.did.rawValue
+        pds = summary.pds.absoluteString
+        issuer = summary.issuer
+        clientID = summary.clientID
+        scope = summary.scope
         self.isDefault = isDefault
-        state = session.health(now: now)
-        accessTokenExpiresAt = session.expiresAt
-        accessTokenExpiresInSeconds = Int(session.expiresAt.timeIntervalSince(now).rounded())
-        createdAt = session.createdAt
-        refreshedAt = session.refreshedAt
-        sessionAgeSeconds = Int(now.timeIntervalSince(session.createdAt).rounded())
-        refreshTokenExpiresAtEstimate = session.refreshTokenExpiryEstimate
-        dpopKeyThumbprint = (try? session.dpopKey.publicKey.thumbprint()) ?? "?"
+        state = summary.health(now: now)
+        accessTokenExpiresAt = summary.expiresAt
+        accessTokenExpiresInSeconds = Int(summary.expiresAt.timeIntervalSince(now).rounded())
+        createdAt = summary.createdAt
+        refreshedAt = summary.refreshedAt
+        sessionAgeSeconds = Int(now.timeIntervalSince(summary.createdAt).rounded())
+        refreshTokenExpiresAtEstimate = summary.refreshTokenExpiryEstimate
+        dpopKeyThumbprint = summary.dpopThumbprint
     }
 
     var name: String { handle ?? did }
