@@ -4,7 +4,7 @@ import Foundation
 /// figure (or as JSON). Build it in release mode; debug figures are not representative.
 ///
 ///     swift build -c release --product atproto-oauth-bench
-///     .build/release/atproto-oauth-bench [--json] [--runs N] [--only discovery,login,tui]
+///     .build/release/atproto-oauth-bench [--json] [--runs N] [--only discovery,login,tui,dpop]
 ///     .build/release/atproto-oauth-bench make-store DIR N
 ///     .build/release/atproto-oauth-bench fleet-refresh --store postgres://… [--accounts N] [--processes P]
 ///                                        [--jobs J] [--latency-ms MS] [--json]
@@ -12,14 +12,14 @@ import Foundation
 /// Targets are shown with PASS/FAIL, but the exit status only reports whether the benchmarks
 /// could run (0) or not (1), or a usage error (2).
 let usage = """
-    usage: atproto-oauth-bench [--json] [--runs N] [--only discovery,login,tui]
+    usage: atproto-oauth-bench [--json] [--runs N] [--only discovery,login,tui,dpop]
            atproto-oauth-bench make-store DIR N
            atproto-oauth-bench fleet-refresh --store postgres://… [--accounts N] [--processes P]
                                              [--jobs J] [--latency-ms MS] [--json]
     """
 
 enum Section: String, CaseIterable {
-    case discovery, login, tui
+    case discovery, login, tui, dpop
 }
 
 struct Options {
@@ -41,7 +41,7 @@ struct Options {
                 guard let value = rest.popFirst() else { throw BenchError("--only needs a list") }
                 sections = try value.split(separator: ",").map { name in
                     guard let section = Section(rawValue: String(name)) else {
-                        throw BenchError("unknown section \(name); known: discovery, login, tui")
+                        throw BenchError("unknown section \(name); known: discovery, login, tui, dpop")
                     }
                     return section
                 }
@@ -77,6 +77,7 @@ func runBenchmarks(_ options: Options) async throws {
         case .discovery: figures += try await DiscoveryBench.run(runs: options.runs)
         case .login: figures += try await LoginBench.run(logins: max(options.runs / 2, 1), refreshes: options.runs)
         case .tui: figures += try TUIModelBench.run(frames: max(options.runs, 10) * 200)
+        case .dpop: figures += try DPoPBench.run(seconds: 3)
         }
     }
     try report(figures, json: options.json)

@@ -31,6 +31,19 @@ struct DPoPProofTests {
         "iat": .number(1_700_000_000),
     ]
 
+    @Test("header and claims are the canonical compact JSON (sorted keys), with or without nonce and ath")
+    func canonicalSegments() throws {
+        for (nonce, token) in [(nil, nil), ("n\"1", nil), (nil, "tok"), ("nonce-2", "tok")] as [(String?, String?)] {
+            let parts = try makeProof(nonce: nonce, accessToken: token).split(separator: ".").map(String.init)
+            try #require(parts.count == 3)
+            for segment in parts.prefix(2) {
+                let json = try #require(Base64URL.decode(segment))
+                let object = try #require(try JSONDecoder().decode(JSONValue.self, from: json).objectValue)
+                #expect(String(decoding: json, as: UTF8.self) == (try CompactJSON.serialize(object)))
+            }
+        }
+    }
+
     private func expectRejected(_ compact: String, field: String, sourceLocation: SourceLocation = #_sourceLocation)
         throws
     {

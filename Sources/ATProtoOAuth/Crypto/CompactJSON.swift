@@ -19,6 +19,20 @@ enum CompactJSON {
         try serialize(.object(object))
     }
 
+    /// An object whose members are given already in the order ``serialize(_:)`` would sort
+    /// them into: the same text, without building and sorting a dictionary (DPoP claims,
+    /// on every request).
+    static func serialize(orderedMembers members: [(String, JSONValue)]) throws -> String {
+        var out = "{"
+        for (index, (key, value)) in members.enumerated() {
+            if index > 0 { out += "," }
+            writeString(key, into: &out)
+            out += ":"
+            try write(value, into: &out)
+        }
+        return out + "}"
+    }
+
     private static func write(_ value: JSONValue, into out: inout String) throws {
         switch value {
         case .null: out += "null"
@@ -35,7 +49,7 @@ enum CompactJSON {
         case .object(let members):
             out += "{"
             // Sorted by UTF-16 code units, as RFC 7638 §3.3 requires for thumbprints.
-            let keys = members.keys.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }
+            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
             for (index, key) in keys.enumerated() {
                 if index > 0 { out += "," }
                 writeString(key, into: &out)
@@ -58,6 +72,12 @@ enum CompactJSON {
 
     private static func writeString(_ text: String, into out: inout String) {
         out += "\""
+        // Nothing to escape (the usual case: URLs, base64url, methods): copied as it is.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -50,9 +50,18 @@ public struct CompactJWS: Sendable {
     public static func signES256(
         header: [String: JSONValue], payload: [String: JSONValue], key: DPoPKey
     ) throws -> String {
-        let signingInput =
-            Base64URL.encode(Data(try CompactJSON.serialize(header).utf8)) + "."
-            + Base64URL.encode(Data(try CompactJSON.serialize(payload).utf8))
+        try signES256(headerSegment: try segment(header), payloadJSON: try CompactJSON.serialize(payload), key: key)
+    }
+
+    /// The base64url segment of a JSON object (header or payload).
+    static func segment(_ object: [String: JSONValue]) throws -> String {
+        Base64URL.encode(Array(try CompactJSON.serialize(object).utf8))
+    }
+
+    /// As ``signES256(header:payload:key:)`` with the header already encoded: a DPoP key's
+    /// proof header never changes, so it is encoded once per key.
+    static func signES256(headerSegment: String, payloadJSON: String, key: DPoPKey) throws -> String {
+        let signingInput = headerSegment + "." + Base64URL.encode(Array(payloadJSON.utf8))
         let signature = try key.sign(Data(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(signature)
     }

@@ -11,6 +11,8 @@ public struct DPoPKey: Sendable, CustomStringConvertible {
     public let publicJWK: JWK
     /// The RFC 7638 thumbprint (`jkt`) the server binds tokens to.
     public let thumbprint: String
+    /// Every proof's header (`typ`, `alg`, the public `jwk`), encoded once: it never changes.
+    let proofHeaderSegment: String
 
     /// A new key from the system CSPRNG (R17).
     public static func generate() -> DPoPKey {
@@ -27,6 +29,12 @@ public struct DPoPKey: Sendable, CustomStringConvertible {
         self.privateJWK = JWK(kty: "EC", crv: "P-256", x: x, y: y, d: d)
         // A P-256 JWK built from its own key always has every thumbprint member.
         self.thumbprint = (try? publicJWK.thumbprint()) ?? ""
+        // Strings and a JWK of strings always serialise.
+        self.proofHeaderSegment =
+            (try? CompactJWS.segment([
+                "typ": .string(DPoPProof.typ), "alg": .string(DPoPProof.alg),
+                "jwk": .object(publicJWK.minimalPublicJSON),
+            ])) ?? ""
     }
 
     /// Restores a key from the session file, checking it is an EC P-256 private key whose

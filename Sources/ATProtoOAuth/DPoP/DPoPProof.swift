@@ -20,24 +20,21 @@ public enum DPoPProof {
         guard !htm.isEmpty, htm.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
             throw ATProtoOAuthError(.invalidJWS, rule: "R22", field: "htm", "HTTP method must be letters only")
         }
-        guard url.originString != nil else {
+        guard let origin = url.originString else {
             throw ATProtoOAuthError(.invalidURL, rule: "R22", field: "htu", "request URL has no scheme or host")
         }
-        let header: [String: JSONValue] = [
-            "typ": .string(typ),
-            "alg": .string(alg),
-            "jwk": .object(key.publicJWK.minimalPublicJSON),
-        ]
-        var claims: [String: JSONValue] = [
-            "jti": .string(jti),
-            "htm": .string(htm),
-            "htu": .string(htu(for: url)),
-            // Whole seconds: RFC 7519 NumericDate, and servers reject fractions.
-            "iat": .number(now.timeIntervalSince1970.rounded(.down)),
-        ]
-        if let nonce { claims["nonce"] = .string(nonce) }
-        if let accessToken { claims["ath"] = .string(accessTokenHash(accessToken)) }
-        return try CompactJWS.signES256(header: header, payload: claims, key: key)
+        // The claims in sorted order (what CompactJSON's sorting would give), written directly.
+        var claims: [(String, JSONValue)] = []
+        if let accessToken { claims.append(("ath", .string(accessTokenHash(accessToken)))) }
+        claims.append(("htm", .string(htm)))
+        claims.append(("htu", .string(htu(origin: origin, url: url))))
+        // Whole seconds: RFC 7519 NumericDate, and servers reject fractions.
+        claims.append(("iat", .number(now.timeIntervalSince1970.rounded(.down))))
+        claims.append(("jti", .string(jti)))
+        if let nonce { claims.append(("nonce", .string(nonce))) }
+        return try CompactJWS.signES256(
+            headerSegment: key.proofHeaderSegment, payloadJSON: try CompactJSON.serialize(orderedMembers: claims),
+            key: key)
     }
 
     /// The `htu` for a request URL: scheme and host lower-cased, default port dropped, path
@@ -45,6 +42,10 @@ public enum DPoPProof {
     /// Credentials are dropped too: they never belong in a proof.
     public static func htu(for url: URL) -> String {
         guard let origin = url.originString else { return url.absoluteString }
+        return htu(origin: origin, url: url)
+    }
+
+    private static func htu(origin: String, url: URL) -> String {
         let path = url.path(percentEncoded: true)
         return origin + (path.isEmpty ? "/" : path)
     }
@@ -57,7 +58,12 @@ public enum DPoPProof {
     /// A new `jti`: 16 bytes (128 bits) from the system CSPRNG, base64url (22 characters).
     public static func makeJTI() -> String {
         var generator = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        for _ in 0..<2 {  // two 64-bit draws, not sixteen 8-bit ones: one getrandom(2) each
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
+        return Base64URL.encode(bytes)
     }
 
     static let typ = "dpop+jwt"
