@@ -36,9 +36,11 @@ enum LoginBench {
             let context = try Context(network: network, info: info, transport: transport, store: store)
             progress("login: \(logins) full logins at \(latency) latency")
             let (loginFigures, did) = try await measureLogins(logins, context)
+            progress("login: a warm re-login (discovery cached, the account's nonce known)")
+            let warmFigures = try await measureWarmRelogin(context)
             progress("refresh: \(refreshes) refreshes at \(latency) latency, then at zero latency")
             let refreshFigures = try await measureRefreshes(refreshes, did: did, context)
-            outcome = .success(loginFigures + refreshFigures)
+            outcome = .success(loginFigures + warmFigures + refreshFigures)
         } catch {
             outcome = .failure(error)
         }
@@ -79,11 +81,7 @@ enum LoginBench {
     }
 
     private static func measureLogins(_ runs: Int, _ context: Context) async throws -> ([Figure], DID) {
-        let options = LoopbackLoginOptions(openBrowser: { url in
-            // The auto-approve authorize endpoint redirects straight to the loopback callback.
-            Task { _ = try? await LoopbackBrowser.visit(url) }
-            return .launched(command: "bench")
-        })
+        let options = browserOptions
         var wall = Samples()
         var requests = Samples()
         var overhead = Samples()
@@ -121,6 +119,34 @@ enum LoginBench {
             ], did
         )
     }
+
+    /// What the TUI's `L` costs: a second login of a stored account in the same process, so
+    /// discovery answers from the identity cache and the stored session's nonce for the
+    /// authorization server goes with the first PAR. Target: ≤ 3 round trips besides the
+    /// browser's own (PAR, token, and R27's revocation of the superseded grant).
+    private static func measureWarmRelogin(_ context: Context) async throws -> [Figure] {
+        let client = context.client()
+        _ = try await client.login(handle, options: browserOptions)
+        let (_, elapsed, count) = try await counting(context.network) {
+            try await client.login(handle, options: browserOptions)
+        }
+        let browser = count.entries.filter { $0.path == "/oauth/authorize" }.count
+        let roundTrips = count.total - browser
+        return [
+            Figure(
+                "login.warm_relogin.round_trips", Double(roundTrips), "round trips", target: "≤ 3 + the browser's",
+                pass: roundTrips <= 3, note: "besides \(browser) browser request(s): \(count.breakdown)"),
+            Figure(
+                "login.warm_relogin.wall", elapsed.milliseconds, "ms",
+                note: "\(Figure.format(latency.milliseconds)) ms per response"),
+        ]
+    }
+
+    /// The auto-approve authorize endpoint redirects straight to the loopback callback.
+    static let browserOptions = LoopbackLoginOptions(openBrowser: { url in
+        Task { _ = try? await LoopbackBrowser.visit(url) }
+        return .launched(command: "bench")
+    })
 
     private static func measureRefreshes(_ runs: Int, did: DID, _ context: Context) async throws -> [Figure] {
         let tokenPath = try context.store.load(did).tokenEndpoint.path(percentEncoded: true)

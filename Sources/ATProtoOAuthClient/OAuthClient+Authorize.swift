@@ -112,7 +112,13 @@ extension OAuthClient {
             transport: transport, discovery: discovery,
             configuration: LoginConfiguration(
                 client: configuration.client, scope: configuration.scope,
-                allowHTTPLoopback: configuration.allowHTTPLoopback),
+                allowHTTPLoopback: configuration.allowHTTPLoopback, knownNonces: knownNonces),
             now: now)
+    }
+
+    /// A re-login starts with the nonces the account's stored session learnt (R23): its PAR
+    /// then needs no `use_dpop_nonce` retry.
+    var knownNonces: @Sendable (DID) async -> [String: String] {
+        { [store] did in (try? await store.load(did))?.dpopNonces ?? [:] }
     }
 }

@@ -29,7 +29,7 @@ extension OAuthClient {
             configuration: LoginConfiguration(
                 client: configuration.client, scope: configuration.scope, port: options.port,
                 callbackTimeout: options.callbackTimeout, allowHTTPLoopback: configuration.allowHTTPLoopback,
-                openBrowser: options.openBrowser),
+                openBrowser: options.openBrowser, knownNonces: knownNonces),
             now: now)
         let session = try await flow.run(
             parsed, pasted: options.pastedCallbacks, save: { try await self.saveLogin($0) }, progress: progress)

@@ -22,6 +22,11 @@ public struct LoginConfiguration: Sendable {
     public var allowHTTPLoopback: Bool
     /// Opens the authorization URL; the default runs `$BROWSER` or `xdg-open`.
     public var openBrowser: @Sendable (URL) async -> BrowserLauncher.Outcome
+    /// DPoP nonces already known for the account being logged in (its stored session's, on a
+    /// re-login), by server origin. The authorization server's is sent with the first PAR,
+    /// which then needs no `use_dpop_nonce` retry (R23); a nonce that has rotated meanwhile
+    /// costs only that retry.
+    public var knownNonces: @Sendable (DID) async -> [String: String]
 
     public init(
         client: Client = .development,
@@ -29,7 +34,8 @@ public struct LoginConfiguration: Sendable {
         port: UInt16 = 0,
         callbackTimeout: Duration = .seconds(300),
         allowHTTPLoopback: Bool = false,
-        openBrowser: @escaping @Sendable (URL) async -> BrowserLauncher.Outcome = LoginConfiguration.systemBrowser
+        openBrowser: @escaping @Sendable (URL) async -> BrowserLauncher.Outcome = LoginConfiguration.systemBrowser,
+        knownNonces: @escaping @Sendable (DID) async -> [String: String] = { _ in [:] }
     ) {
         self.client = client
         self.scope = scope
@@ -37,6 +43,7 @@ public struct LoginConfiguration: Sendable {
         self.callbackTimeout = callbackTimeout
         self.allowHTTPLoopback = allowHTTPLoopback
         self.openBrowser = openBrowser
+        self.knownNonces = knownNonces
     }
 
     /// Runs `$BROWSER` or `xdg-open` with the URL.

@@ -26,7 +26,7 @@ extension LoginFlow {
         steps.pending([LoginStepName.par.rawValue])
         let key = DPoPKey.generate()
         let pkce = PKCE()
-        let pending = prepare(
+        let pending = await prepare(
             discovered, server: try ServerEndpoints(discovered.authorizationServerMetadata), key: key, pkce: pkce,
             state: AuthorizationRequestState.randomState(),
             redirectURI: redirectURI, clientID: clientID)
@@ -54,14 +54,21 @@ extension LoginFlow {
     func prepare(
         _ discovered: DiscoveryResult, server: ServerEndpoints, key: DPoPKey, pkce: PKCE, state: String,
         redirectURI: String, clientID: String
-    ) -> PendingAuthorization {
-        PendingAuthorization(
+    ) async -> PendingAuthorization {
+        // Only the authorization server's nonce: PAR and the token request go nowhere else.
+        var nonces: [String: String] = [:]
+        if let did = discovered.did, let origin = server.par.originString,
+            let nonce = await configuration.knownNonces(did)[origin]
+        {
+            nonces[origin] = nonce
+        }
+        return PendingAuthorization(
             state: state, issuer: discovered.authorizationServerMetadata.issuer, tokenEndpoint: server.token,
             revocationEndpoint: server.revocation, pushedAuthorizationRequestEndpoint: server.par,
             authorizationEndpoint: server.authorization, dpopKey: key.privateJWK, pkceVerifier: pkce.verifier,
             redirectURI: redirectURI, clientID: clientID, scope: configuration.scope, expectedDID: discovered.did,
             expectedHandle: discovered.handleVerified ? discovered.handle : nil, expectedPDS: discovered.pds,
-            createdAt: now())
+            dpopNonces: nonces, createdAt: now())
     }
 
     /// The `par` step (R14, R17): the pushed authorization request with a DPoP proof, then the

@@ -78,7 +78,7 @@ public struct LoginFlow: Sendable {
         let clientID = client.clientID(redirectURI: redirectURI.absoluteString, scope: configuration.scope)
 
         let (authorizationURL, pending) = try await pushAuthorization(
-            prepare(
+            await prepare(
                 discovered, server: server, key: key, pkce: pkce, state: state,
                 redirectURI: redirectURI.absoluteString, clientID: clientID),
             key: key, codeChallenge: pkce.challenge, loginHint: input.loginHint, steps: steps)

@@ -136,23 +136,27 @@ struct DiscoveryFlowTests {
         #expect(result.steps[5].status == .ok)
     }
 
-    @Test("R7: identity answers are cached, at most 10 minutes, and can be bypassed")
+    @Test("R7: identity answers and server metadata are cached, at most 10 minutes, and can be bypassed")
     func cache() async throws {
         let clock = ManualClock()
         let cache = IdentityCache()
         let transport = FakeTransport(Fixture.routes())
         let resolver = FakeTXTResolver(Fixture.txt())
         let discovery = Fixture.discovery(transport, resolver, cache: cache, clock: { clock.now })
-        _ = try await discovery.discover(try handleInput())
+        let first = try await discovery.discover(try handleInput())
         let second = try await discovery.discover(try handleInput())
         #expect(transport.count(Fixture.documentURL) == 1)
         #expect(resolver.queryCount == 1)
         #expect(second.steps[0].detail.contains("cached"))
-        #expect(transport.count(Fixture.resourceURL) == 2)
+        // The metadata documents too (a re-login costs no discovery round trip), and every
+        // check still ran on them: the second result carries the same checks.
+        #expect(transport.count(Fixture.resourceURL) == 1)
+        #expect(second.checks.map(\.name) == first.checks.map(\.name))
 
         clock.advance(601)
         _ = try await discovery.discover(try handleInput())
         #expect(transport.count(Fixture.documentURL) == 2)
+        #expect(transport.count(Fixture.resourceURL) == 2)
         #expect(resolver.queryCount == 2)
 
         let uncached = Fixture.discovery(
@@ -160,6 +164,7 @@ struct DiscoveryFlowTests {
             clock: { clock.now })
         _ = try await uncached.discover(try handleInput())
         #expect(transport.count(Fixture.documentURL) == 3)
+        #expect(transport.count(Fixture.resourceURL) == 3)
     }
 
     @Test("R7: a cache lifetime above 10 minutes is capped")

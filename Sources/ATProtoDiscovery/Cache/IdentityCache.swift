@@ -2,7 +2,8 @@ import ATProtoOAuth
 import Foundation
 
 /// In-memory identity cache for auth flows (R7): handle → DID, DID → document and
-/// DID → (PDS, issuer), each entry kept at most `lifetime` (never more than 10 minutes).
+/// DID → (PDS, issuer), and the servers' metadata documents, each entry kept at most
+/// `lifetime` (never more than 10 minutes).
 ///
 /// Why a cache at all: a refresh or a subject check (R21) right after a login would otherwise
 /// repeat three round trips for answers that cannot usefully have changed. Why so short:
@@ -34,6 +35,9 @@ public actor IdentityCache {
     private var handles: [String: Entry<DID>] = [:]
     private var documents: [String: Entry<CachedDocument>] = [:]
     private var issuers: [String: Entry<(pds: URL, issuer: URL)>] = [:]
+    /// Successful answers for the servers' metadata documents (R8, R9), by URL: a second login
+    /// at the same servers (the TUI's re-login) re-checks them without fetching them again.
+    private var metadata: [String: Entry<HTTPResponse>] = [:]
 
     /// An empty cache whose entries live `lifetime`, capped at the 10 minutes R7 allows.
     public init(lifetime: Duration = .seconds(600)) {
@@ -45,12 +49,13 @@ public actor IdentityCache {
         handles.removeAll()
         documents.removeAll()
         issuers.removeAll()
+        metadata.removeAll()
     }
 
     /// How many live entries there are at `now` (for tests and `--verbose`).
     public func count(now: Date) -> Int {
         handles.values.filter { $0.expires > now }.count + documents.values.filter { $0.expires > now }.count
-            + issuers.values.filter { $0.expires > now }.count
+            + issuers.values.filter { $0.expires > now }.count + metadata.values.filter { $0.expires > now }.count
     }
 
     func did(forHandle handle: Handle, scope: String, now: Date) -> DID? {
@@ -67,6 +72,14 @@ public actor IdentityCache {
 
     func store(_ document: CachedDocument, for did: DID, scope: String, now: Date) {
         documents[scope + "|" + did.rawValue] = entry(document, now: now)
+    }
+
+    func metadataResponse(for url: URL, now: Date) -> HTTPResponse? {
+        Self.live(&metadata, url.absoluteString, now: now)
+    }
+
+    func store(metadataResponse response: HTTPResponse, for url: URL, now: Date) {
+        metadata[url.absoluteString] = entry(response, now: now)
     }
 
     func servers(for did: DID, scope: String, now: Date) -> (pds: URL, issuer: URL)? {

@@ -19,7 +19,7 @@ extension Discovery {
         let url = Self.wellKnown(pds, "oauth-protected-resource")
         let target = url.absoluteString
         recorder.start(step, target: target)
-        let response = try await get(url, accept: "application/json", step: step)
+        let response = try await getMetadata(url, step: step)
         if fromServerURL && response.status == 404 {
             recorder.finish(
                 step, .skipped, detail: "HTTP 404: no resource metadata; trying \(pds) as the authorization server")
@@ -53,7 +53,7 @@ extension Discovery {
         let url = Self.wellKnown(issuer, "oauth-authorization-server")
         let target = url.absoluteString
         recorder.start(step, target: target)
-        let response = try await get(url, accept: "application/json", step: step)
+        let response = try await getMetadata(url, step: step)
         let responseChecks = AuthorizationServerMetadata.responseChecks(response)
         try Self.require(responseChecks, .badResponse, step: step, target: target)
         let (json, metadata) = try Self.parseDocument(

@@ -165,6 +165,20 @@ public struct Discovery: Sendable {
         var document: DIDDocument?
     }
 
+    /// A metadata document (R8, R9): from the cache when it holds a successful answer for `url`
+    /// and the configuration allows it (never for the R21 re-check), else fetched, a
+    /// successful answer then cached. Every check still runs on what is returned.
+    func getMetadata(_ url: URL, step: DiscoveryStepName) async throws -> HTTPResponse {
+        if configuration.useCache, let cached = await cache.metadataResponse(for: url, now: clock()) {
+            return cached
+        }
+        let response = try await get(url, accept: "application/json", step: step)
+        if configuration.useCache, (200..<300).contains(response.status) {
+            await cache.store(metadataResponse: response, for: url, now: clock())
+        }
+        return response
+    }
+
     /// One GET through the transport; whatever it throws becomes a ``DiscoveryError`` of `step`.
     func get(_ url: URL, accept: String, step: DiscoveryStepName) async throws -> HTTPResponse {
         do {
