@@ -61,7 +61,13 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
 
     /// Parses a `postgres://` URL; `environment` supplies `PGPASSWORD` when the URL has no
     /// password. Throws `.invalidConfiguration` naming the bad part (never the password).
-    public init(url string: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// - Parameter defaultMaximumConnections: the pool's size when the URL gives no `pool_max`.
+    ///   Each refresh in flight holds one connection for as long as it holds the account's
+    ///   lock, so a client running N refreshes at once wants at least N + 1.
+    public init(
+        url string: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        defaultMaximumConnections: Int = 8
+    ) throws {
         guard Self.isPostgresURL(string), let components = URLComponents(string: string) else {
             throw PostgresStoreError(
                 .invalidConfiguration, "the store URL must look like postgres://user[:password]@host[:port]/database")
@@ -104,7 +110,7 @@ public struct PostgresStoreConfiguration: Sendable, CustomStringConvertible {
             }
             self.maximumConnections = count
         } else {
-            self.maximumConnections = 8
+            self.maximumConnections = min(max(defaultMaximumConnections, 1), 100)
         }
         // libpq parameters that change nothing here are accepted; unknown ones are refused so
         // a typo (sslmod=require) does not silently weaken the connection.

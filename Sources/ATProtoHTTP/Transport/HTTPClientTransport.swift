@@ -196,6 +196,10 @@ public struct HTTPClientTransport: HTTPTransport {
         // Fail a refused or unreachable connection now instead of retrying until the
         // connect timeout: the caller decides about retries.
         pool.retryConnectionEstablishment = false
+        // HTTP/1.1 servers get one request per connection at a time: `refresh --all --jobs 64`
+        // against one authorization server needs 64 (AsyncHTTPClient keeps 8 by default, which
+        // queued the rest). Connections only open when requests need them.
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         var clientConfiguration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,

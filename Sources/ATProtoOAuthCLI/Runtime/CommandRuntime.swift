@@ -52,7 +52,7 @@ struct CommandRuntime: Sendable {
     /// keeps the library's default.
     private init(options: GlobalOptions, jobs: Int?) throws {
         // Everything that can fail on bad flags first: an HTTP client, once made, must be shut down.
-        let store = try options.makeStore()
+        let store = try options.makeStore(concurrency: jobs ?? OAuthClientConfiguration().refreshConcurrency)
         let resolver = try options.makeTXTResolver()
         var configuration = OAuthClientConfiguration(
             client: try options.loginClient(), scope: options.scope, discovery: try options.discoveryConfiguration())
@@ -87,15 +87,19 @@ extension GlobalOptions {
     /// Where sessions live: `--store`, else `$ATPROTO_OAUTH_STORE`, else `$ATPROTO_OAUTH_HOME`,
     /// else the XDG state directory. A `postgres://` URL selects the PostgreSQL store (its key
     /// from `--store-key-file` or `$ATPROTO_OAUTH_STORE_KEY`); anything else is a directory.
-    func makeStore(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any SessionStore {
+    /// `concurrency`: how many accounts the command works on at once; a PostgreSQL pool without
+    /// `pool_max` gets a connection for each, plus one.
+    func makeStore(
+        concurrency: Int = 4, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> any SessionStore {
         try Self.makeStore(
             location: store ?? environment["ATPROTO_OAUTH_STORE"].flatMap { $0.isEmpty ? nil : $0 },
-            keyFile: storeKeyFile, timeout: timeout, environment: environment)
+            keyFile: storeKeyFile, timeout: timeout, concurrency: concurrency, environment: environment)
     }
 
     /// The store at `location` (a directory or a `postgres://` URL; `nil`: the default directory).
     static func makeStore(
-        location: String?, keyFile: String?, timeout: Double,
+        location: String?, keyFile: String?, timeout: Double, concurrency: Int = 4,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> any SessionStore {
         guard let location, PostgresStoreConfiguration.isPostgresURL(location) else {
@@ -103,7 +107,8 @@ extension GlobalOptions {
                 location.map { URL(fileURLWithPath: $0) } ?? AccountStore.defaultDirectory(environment: environment)
             return try AccountStore(directory: directory)
         }
-        let configuration = try PostgresStoreConfiguration(url: location, environment: environment)
+        let configuration = try PostgresStoreConfiguration(
+            url: location, environment: environment, defaultMaximumConnections: max(8, concurrency + 1))
         let key = try StoreKey.resolve(file: keyFile, environment: environment)
         return try PostgresSessionStore(configuration: configuration, key: key)
     }
