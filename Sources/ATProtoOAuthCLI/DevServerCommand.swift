@@ -65,11 +65,20 @@ struct DevServerCommand: AsyncParsableCommand {
         help: "Accounts beyond alice, bob and carol, on the entryway PDS: user0.test, user1.test … (fleet benchmarks).")
     var generatedAccounts: Int = 0
 
+    @Option(help: "Answer this share of HTTP requests (0–1) with 500 at random (soak tests).")
+    var failRate: Double = 0
+
+    @Option(help: "Never answer this share of HTTP requests (0–1), at random (soak tests).")
+    var hangRate: Double = 0
+
     func validate() throws {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
         guard accessTtl > 0 else { throw ValidationError("--access-ttl must be at least 1 second") }
         guard nonceTtl > 0 else { throw ValidationError("--nonce-ttl must be at least 1 second") }
         guard hangNext >= 0 else { throw ValidationError("--hang-next must be 0 or more") }
+        guard (0...1).contains(failRate), (0...1).contains(hangRate), failRate + hangRate <= 1 else {
+            throw ValidationError("--fail-rate and --hang-rate must be between 0 and 1, together at most 1")
+        }
         guard (0...100_000).contains(generatedAccounts) else {
             throw ValidationError("--generated-accounts must be between 0 and 100000")
         }
@@ -83,7 +92,8 @@ struct DevServerCommand: AsyncParsableCommand {
             configuration: DevNetworkConfiguration(
                 basePort: port, autoApprove: autoApprove, latency: .milliseconds(latencyMs),
                 accessTokenLifetime: .seconds(accessTtl), nonceLifetime: .seconds(nonceTtl),
-                clientMetadataFetcher: fetcher, tls: tls, generatedAccounts: generatedAccounts),
+                clientMetadataFetcher: fetcher, tls: tls, generatedAccounts: generatedAccounts,
+                randomFailureRate: failRate, randomHangRate: hangRate),
             logger: DevNetwork.standardErrorLogger())
         let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
         let info: DevNetworkInfo

@@ -43,6 +43,10 @@ public struct DevNetworkConfiguration: Sendable {
     /// Accounts beyond alice, bob and carol, all on the entryway PDS: `user0.test` … (in TLS
     /// mode `user0.devnet.atproto-oauth.dev` …), for benchmarks of many accounts. Default 0.
     public var generatedAccounts: Int
+    /// The share of requests (0…1) answered 500 at random, for soak tests.
+    public var randomFailureRate: Double
+    /// The share of requests (0…1) never answered at random (the client's time-out must fire).
+    public var randomHangRate: Double
 
     public init(
         basePort: UInt16 = 0,
@@ -57,7 +61,9 @@ public struct DevNetworkConfiguration: Sendable {
         clientMetadataFetcher: (any HTTPTransport)? = nil,
         clock: DevClock = .system,
         tls: Bool = false,
-        generatedAccounts: Int = 0
+        generatedAccounts: Int = 0,
+        randomFailureRate: Double = 0,
+        randomHangRate: Double = 0
     ) {
         self.basePort = basePort
         self.autoApprove = autoApprove
@@ -72,6 +78,8 @@ public struct DevNetworkConfiguration: Sendable {
         self.clock = clock
         self.tls = tls
         self.generatedAccounts = generatedAccounts
+        self.randomFailureRate = min(max(randomFailureRate, 0), 1)
+        self.randomHangRate = min(max(randomHangRate, 0), 1)
     }
 }
 

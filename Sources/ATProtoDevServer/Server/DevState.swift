@@ -52,7 +52,13 @@ actor DevState {
 
     /// Takes one injected failure, if any are pending.
     func takeFailure() -> DevFailureMode? {
-        guard failures.count > 0 else { return nil }
+        guard failures.count > 0 else {
+            // The random knobs (soak tests): hangs first, then 500s, from one draw.
+            let draw = Double.random(in: 0..<1)
+            if draw < configuration.randomHangRate { return .hang }
+            if draw < configuration.randomHangRate + configuration.randomFailureRate { return .status500 }
+            return nil
+        }
         failures.count -= 1
         return failures.mode
     }

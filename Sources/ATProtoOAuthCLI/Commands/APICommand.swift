@@ -109,7 +109,7 @@ struct APICommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await ErrorReporting.run {
+        try await ErrorReporting.run(usingSession: true) {
             let call = try makeCall()
             try await CommandRuntime.with(options) { runtime in
                 let session = try await runtime.account(

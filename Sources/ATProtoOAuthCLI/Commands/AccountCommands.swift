@@ -57,7 +57,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        try await ErrorReporting.run {
+        try await ErrorReporting.run(usingSession: check) {
             let now = Date()
             let (selected, checks, listing, defaultDID) = try await CommandRuntime.with(options) { runtime in
                 let selected = try await accountOption.query(argument: account).asyncMap {

@@ -43,7 +43,7 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await ErrorReporting.run {
+        try await ErrorReporting.run(usingSession: true) {
             let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
             try await CommandRuntime.with(options) { runtime in
                 let session = try await runtime.account(accountOption.query(argument: account))

@@ -28,7 +28,7 @@ struct RefreshCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await ErrorReporting.run {
+        try await ErrorReporting.run(usingSession: true) {
             try await CommandRuntime.with(options, jobs: jobs) { runtime in
                 let targets: [DID]? =
                     all ? nil : [try await runtime.account(accountOption.query(argument: account)).did]
@@ -54,7 +54,7 @@ struct RefreshCommand: AsyncParsableCommand {
                     }
                 }
                 for (did, error) in failures { Terminal.info("error: \(did): \(ErrorReporting.message(for: error))") }
-                if let (_, error) = failures.first { throw ErrorReporting.exitCode(for: error) }
+                if let (_, error) = failures.first { throw ErrorReporting.exitCode(for: error, usingSession: true) }
             }
         }
     }
@@ -80,7 +80,7 @@ struct TokenCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        try await ErrorReporting.run {
+        try await ErrorReporting.run(usingSession: true) {
             try await CommandRuntime.with(options) { runtime in
                 let did = try await runtime.account(accountOption.query(argument: account)).did
                 let session = try await runtime.client.restore(did)

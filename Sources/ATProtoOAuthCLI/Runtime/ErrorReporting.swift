@@ -11,7 +11,11 @@ import Foundation
 /// Turns any failure into one clear `error:` line on stderr and the documented exit code.
 enum ErrorReporting {
     /// Runs a command body; failures are printed and mapped to `ExitCodes`.
-    static func run(_ body: () async throws -> Void) async throws {
+    /// - Parameter usingSession: the command uses stored sessions (token, api, refresh,
+    ///   proxy, status --check): a discovery failure there is the R21 re-check before a
+    ///   refresh, and one caused by the network or a server's error answer is a network error
+    ///   while using a session (7), not a failed discovery (3).
+    static func run(usingSession: Bool = false, _ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch let exit as ExitCode {
@@ -20,7 +24,7 @@ enum ErrorReporting {
             throw error
         } catch {
             Terminal.info("error: \(message(for: error))")
-            throw exitCode(for: error)
+            throw exitCode(for: error, usingSession: usingSession)
         }
     }
 
@@ -35,9 +39,10 @@ enum ErrorReporting {
     /// failure whose cause is the network (the transport's error, e.g. a refused connection or a
     /// time-out during the token request) is 7 like any other network failure, a discovery
     /// failure is 3, a store failure 6; a login refused or failing its checks is 4.
-    static func exitCode(for error: any Error) -> ExitCode {
+    static func exitCode(for error: any Error, usingSession: Bool = false) -> ExitCode {
         switch error {
-        case is DiscoveryError:
+        case let error as DiscoveryError:
+            if usingSession, error.code == .transport || error.code == .badResponse { return ExitCodes.networkError }
             return ExitCodes.discoveryFailed
         case let error as LoginError:
             if error.code == .discovery { return ExitCodes.discoveryFailed }
