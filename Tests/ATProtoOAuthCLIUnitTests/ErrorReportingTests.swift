@@ -37,6 +37,23 @@ struct ErrorReportingTests {
         #expect(code(LoginError(.subject, "cannot resolve", underlying: discovery)) == 7)
     }
 
+    @Test(
+        "Exit codes: while using a session, the R21 re-check's time-out or error answer is 7; a broken identity stays 3"
+    )
+    func discoveryWhileUsingASession() throws {
+        let document = try Self.url("https://plc.example/did:plc:abc")
+        let timeout = DiscoveryError(
+            .transport, step: .resolveDID, "no answer",
+            underlying: ATProtoHTTPError.timeout(document, after: .seconds(3)))
+        let serverError = DiscoveryError(.badResponse, step: .resolveDID, "status: HTTP 500; expected exactly 200")
+        let broken = DiscoveryError(.invalidDocument, step: .pdsEndpoint, "no #atproto_pds service")
+        for error in [timeout, serverError] {
+            #expect(ErrorReporting.exitCode(for: error, usingSession: true).rawValue == 7)
+            #expect(code(error) == 3, "outside a session command it is still a failed discovery")
+        }
+        #expect(ErrorReporting.exitCode(for: broken, usingSession: true).rawValue == 3)
+    }
+
     @Test("Exit codes: an OAuth refusal or a failed check during login stays 4")
     func refusalsStay4() {
         let refusal = ATProtoOAuthError(
