@@ -144,8 +144,7 @@ struct LogoutCommand: AsyncParsableCommand {
                 let outcome = try await runtime.client.logout(session.did, keepOnRevocationFailure: keepOnError)
                 let revocationError = outcome.revocationError
                 if let revocationError {
-                    Terminal.info(
-                        "warning: revocation failed for \(name): \(ErrorReporting.message(for: revocationError))")
+                    Terminal.info(Self.revocationFailure(name, deleted: outcome.deleted, revocationError))
                 }
                 let delete = outcome.deleted
                 if json {
@@ -162,6 +161,15 @@ struct LogoutCommand: AsyncParsableCommand {
         }
     }
 
+    /// An error line, not a warning: the exit status is the failure's (7, 4 …).
+    static func revocationFailure(_ name: String, deleted: Bool, _ error: any Error) -> String {
+        let fate =
+            deleted
+            ? "deleted here anyway; the grant lives on at the server until it expires"
+            : "kept, as --keep-on-error asks"
+        return "error: revocation failed for \(name) (R27; \(fate)): \(ErrorReporting.message(for: error))"
+    }
+
     /// `--all`: every account, each reported; the first failure decides the exit code.
     private func logoutAll(_ runtime: CommandRuntime) async throws {
         let names = Dictionary(
@@ -175,7 +183,7 @@ struct LogoutCommand: AsyncParsableCommand {
             switch result {
             case .success(let outcome):
                 if let error = outcome.revocationError {
-                    Terminal.info("warning: revocation failed for \(name): \(ErrorReporting.message(for: error))")
+                    Terminal.info(Self.revocationFailure(name, deleted: outcome.deleted, error))
                     failures.append(error)
                 }
                 documents.append(LogoutDocument(did: did.rawValue, revoked: outcome.revoked, deleted: outcome.deleted))
