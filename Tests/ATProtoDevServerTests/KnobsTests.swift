@@ -57,7 +57,9 @@ struct KnobsTests {
                     try await group.next()
                 }
             }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Only "not hung" (a hanging answer never ends by itself); a loaded machine once
+            // starved a whole test process for 28 s, so the bound is generous.
+            #expect(ContinuousClock.now - started < .seconds(60))
         }
     }
 

@@ -68,16 +68,15 @@ struct DiscoveryFlowTests {
         #expect(step.subresults.contains { $0.hasPrefix("https:") && $0.contains(Fixture.otherDID) })
     }
 
-    @Test("R3: a DNS answer does not wait for a slow well-known")
+    @Test("R3: a DNS answer does not wait for a slow well-known", .timeLimit(.minutes(2)))
     func dnsDoesNotWaitForHTTPS() async throws {
         let transport = FakeTransport(Fixture.routes())
-        transport[Fixture.wellKnownURL] = FakeAnswer.text(Fixture.did).delayed(.seconds(20))
-        let start = ContinuousClock.now
+        // An hour: had discovery waited for it, the time limit would end the test.
+        transport[Fixture.wellKnownURL] = FakeAnswer.text(Fixture.did).delayed(.seconds(3600))
         let result = try await Fixture.discovery(transport).discover(try handleInput())
-        // Behaviour, not timing: had discovery waited, the HTTPS outcome would be a sub-result
-        // and at least the 20 s delay would have passed (however loaded the machine).
+        // Behaviour, not timing (a wall-clock bound failed once on a loaded machine): had
+        // discovery waited, the HTTPS outcome would be a sub-result.
         #expect(!result.steps[0].subresults.contains { $0.hasPrefix("https:") && $0.contains(Fixture.did) })
-        #expect(ContinuousClock.now - start < .seconds(20))
         #expect(result.did?.rawValue == Fixture.did)
     }
 

@@ -162,7 +162,9 @@ struct HTTPClientTransportTests {
         let elapsed = clock.now - start
         #expect(error?.code == .timeout)
         #expect(error?.timeoutAfter == .seconds(1))
-        #expect(elapsed < .seconds(6), "the 1 s timeout must end the call promptly, even on a loaded machine")
+        // "/never" never answers: only the time-out ends the call. The bound only tells a hang
+        // (a loaded machine once starved a whole test process for 28 s).
+        #expect(elapsed < .seconds(60), "the 1 s timeout must end the call")
     }
 
     @Test("R29: http to a non-loopback host is insecureURL before any connection")

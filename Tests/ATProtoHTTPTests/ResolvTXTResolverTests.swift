@@ -61,7 +61,7 @@ struct ResolvTXTResolverTests {
         #expect(error?.code == .dns)
         #expect(error?.name == "_atproto.alice.test")
         #expect(error?.description.contains("127.0.0.1:\(port)") == true)
-        #expect(clock.now - start < .seconds(5))
+        #expect(clock.now - start < .seconds(60), "only the time-out ends an unanswered query")
     }
 
     @Test("An invalid name is a dns error before any query")
