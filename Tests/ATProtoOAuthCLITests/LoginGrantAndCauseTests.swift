@@ -82,6 +82,11 @@ extension EndToEnd {
                         + info.clientFlags + ["--timeout", "2"],
                     environment: environment, timeout: .seconds(40))
                 server.signal(SIGCONT)
+                // The browser writes its line after the callback's answer reached it, which can be
+                // after the CLI has already exited (a slow machine, a sanitizer build): wait for it.
+                for _ in 0..<2_000 where !home.browserLogText.contains("callback:") {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 #expect(home.browserLogText.contains("callback: HTTP 200"), "\(home.browserLogText)")
                 #expect(result.exitCode == 7, "\(result)\nbrowser log:\n\(home.browserLogText)")
                 #expect(result.stderr.contains("error: token:"), "\(result)")
