@@ -54,11 +54,14 @@ extension EndToEnd {
                 location = error.headers.get("Location")
             os.kill(int(os.environ["DEV_SERVER_PID"]), signal.SIGSTOP)
             log.write("dev server stopped\\n")
+            log.flush()
             try:
-                status = urllib.request.build_opener(direct).open(location, timeout=15).status
+                status = "HTTP %d" % urllib.request.build_opener(direct).open(location, timeout=15).status
             except urllib.error.HTTPError as error:
-                status = error.code
-            log.write(f"callback: HTTP {status}\\n")
+                status = "HTTP %d" % error.code
+            except Exception as error:  # e.g. the page cut off by the CLI's exit on a starved machine
+                status = "no page (%r)" % error
+            log.write(f"callback: {status}\\n")
             """
 
         @Test("Exit codes: the token request getting no answer (network failure) exits 7, not 4; nothing stored")
@@ -87,7 +90,11 @@ extension EndToEnd {
                 for _ in 0..<2_000 where !home.browserLogText.contains("callback:") {
                     try await Task.sleep(for: .milliseconds(10))
                 }
-                #expect(home.browserLogText.contains("callback: HTTP 200"), "\(home.browserLogText)")
+                // The callback was delivered (the CLI's token error below proves it reached the
+                // listener); whether the page arrived too is not this test's point: on a starved
+                // machine the CLI's exit after its 2 s token time-out can cut it off.
+                #expect(home.browserLogText.contains("callback: "), "\(home.browserLogText)")
+                #expect(!home.browserLogText.contains("callback: HTTP 4"), "\(home.browserLogText)")
                 #expect(result.exitCode == 7, "\(result)\nbrowser log:\n\(home.browserLogText)")
                 #expect(result.stderr.contains("error: token:"), "\(result)")
                 let accounts = home.store.appendingPathComponent("accounts")
