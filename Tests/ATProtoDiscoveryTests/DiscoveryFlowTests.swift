@@ -190,6 +190,46 @@ struct DiscoveryFlowTests {
         #expect(transport.count(Fixture.resourceURL) == 3)
     }
 
+    @Test(
+        "R21: told the stored PDS, the re-check asks for its metadata while the document is fetched",
+        .timeLimit(.minutes(1)))
+    func currentServersOverlap() async throws {
+        // The document is answered only after the metadata request went out: a re-check that
+        // waited for the document before asking for the metadata would never finish.
+        let transport = HeldTransport(
+            FakeTransport(Fixture.routes()), hold: Fixture.documentURL, until: Fixture.resourceURL)
+        let current = try await Fixture.discovery(transport).currentServers(
+            for: try DID(Fixture.did), likelyPDS: try #require(URL(string: Fixture.pds)))
+        #expect(current.pds.absoluteString == Fixture.pds)
+        #expect(current.issuer.absoluteString == Fixture.issuer)
+        #expect(transport.inner.count(Fixture.documentURL) == 1)
+        #expect(transport.inner.count(Fixture.resourceURL) == 1)
+    }
+
+    @Test("R21: an account that moved drops the guess and asks the new PDS, whatever the old one answered")
+    func currentServersMovedAccount() async throws {
+        let transport = FakeTransport(Fixture.routes())
+        let oldPDS = "https://old-pds.example.com"
+        transport[oldPDS + "/.well-known/oauth-protected-resource"] = .status(500)
+        let current = try await Fixture.discovery(transport).currentServers(
+            for: try DID(Fixture.did), likelyPDS: try #require(URL(string: oldPDS)))
+        #expect(current.pds.absoluteString == Fixture.pds)
+        #expect(current.issuer.absoluteString == Fixture.issuer)
+        #expect(transport.count(Fixture.resourceURL) == 1)
+    }
+
+    @Test("R21: a failing metadata fetch of the unmoved PDS fails the re-check at resource-metadata")
+    func currentServersGuessFailure() async throws {
+        let transport = FakeTransport(Fixture.routes())
+        transport[Fixture.resourceURL] = .status(500)
+        let error = await #expect(throws: DiscoveryError.self) {
+            _ = try await Fixture.discovery(transport).currentServers(
+                for: try DID(Fixture.did), likelyPDS: try #require(URL(string: Fixture.pds)))
+        }
+        #expect(error?.step == .resourceMetadata)
+        #expect(transport.count(Fixture.resourceURL) == 1)
+    }
+
     @Test("events(for:) streams the steps and ends with .finished")
     func eventStream() async throws {
         var steps: [FlowStep] = []
@@ -225,5 +265,30 @@ struct DiscoveryFlowTests {
             error.description
                 == "resource-metadata failed (R8) \(Fixture.resourceURL): authorization_servers: 2 authorization servers listed"
         )
+    }
+}
+
+/// Holds the answer to one URL until another URL has been requested.
+private final class HeldTransport: HTTPTransport, @unchecked Sendable {
+    let inner: FakeTransport
+    private let held: String
+    private let awaited: String
+    private let requested: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+
+    init(_ inner: FakeTransport, hold held: String, until awaited: String) {
+        self.inner = inner
+        self.held = held
+        self.awaited = awaited
+        (requested, signal) = AsyncStream<Void>.makeStream()
+    }
+
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let url = request.url.absoluteString
+        if url == awaited { signal.yield() }
+        if url == held {
+            for await _ in requested { break }
+        }
+        return try await inner.send(request)
     }
 }

@@ -37,6 +37,7 @@ struct SessionAgentTests {
             return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: Data("{}".utf8))
         }
         let refreshed = try await world.agent.refresh(world.did, replacing: nil)
+        #expect(world.resolver.likelyPDSs.map(\.absoluteString) == [Self.pds], "the re-check is told the stored PDS")
         #expect(refreshed.pds.absoluteString == Self.movedPDS)
         #expect(try await world.storage.load(world.did).pds.absoluteString == Self.movedPDS)
         #expect(refreshed.accessToken == "access-2")
@@ -208,9 +209,18 @@ private final class ScriptedResolver: IssuerResolving, @unchecked Sendable {
         set { lock.withLock { current = newValue } }
     }
 
+    private var hints: [URL] = []
+    /// The `likelyPDS` of every re-check, in order.
+    var likelyPDSs: [URL] { lock.withLock { hints } }
+
     func currentServers(for did: DID) async throws -> (pds: URL, issuer: URL) {
         guard case (let pds?, let issuer?) = answer else { throw CancellationError() }
         return (pds, issuer)
+    }
+
+    func currentServers(for did: DID, likelyPDS: URL) async throws -> (pds: URL, issuer: URL) {
+        lock.withLock { hints.append(likelyPDS) }
+        return try await currentServers(for: did)
     }
 }
 

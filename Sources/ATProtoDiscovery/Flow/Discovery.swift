@@ -99,17 +99,39 @@ public struct Discovery: Sendable {
     /// resource metadata → issuer), resolved afresh whatever the cache holds: a refresh asks
     /// this before spending its single-use refresh token.
     public func currentServers(for did: DID) async throws -> (pds: URL, issuer: URL) {
+        try await resolveCurrentServers(did, likelyPDS: nil)
+    }
+
+    /// R21 as above, in one round trip instead of two when the account has not moved: the
+    /// resource metadata of `likelyPDS` (the PDS the session last used) is fetched while the
+    /// DID document is, and used only if the document names that same PDS. Both answers are
+    /// fresh; a moved account's new PDS is asked afterwards and the guess dropped.
+    public func currentServers(for did: DID, likelyPDS: URL) async throws -> (pds: URL, issuer: URL) {
+        try await resolveCurrentServers(did, likelyPDS: likelyPDS)
+    }
+
+    private func resolveCurrentServers(_ did: DID, likelyPDS: URL?) async throws -> (pds: URL, issuer: URL) {
         // Resolve with the cache bypassed, then remember the fresh answer for later flows.
         var fresh = configuration
         fresh.useCache = false
         let uncached = Discovery(
             transport: transport, txtResolver: txtResolver, configuration: fresh, cache: cache, clock: clock)
         let recorder = StepRecorder { _ in }
+        let guessRecorder = StepRecorder { _ in }
+        let guess = likelyPDS.map { pds in
+            Task { try await uncached.fetchResourceMetadata(pds: pds, fromServerURL: false, guessRecorder) }
+        }
+        defer { guess?.cancel() }
         do {
             let resolved = try await uncached.resolveDocument(did, recorder)
             let pds = try uncached.pdsEndpoint(resolved.document, recorder)
-            guard let resource = try await uncached.fetchResourceMetadata(pds: pds, fromServerURL: false, recorder)
-            else {
+            let resource =
+                if let guess, pds == likelyPDS {
+                    try await guess.value
+                } else {
+                    try await uncached.fetchResourceMetadata(pds: pds, fromServerURL: false, recorder)
+                }
+            guard let resource else {
                 throw DiscoveryError(
                     .notFound, step: .resourceMetadata, rule: "R8", "the PDS has no protected-resource metadata")
             }
@@ -118,7 +140,11 @@ public struct Discovery: Sendable {
             }
             return (pds, resource.issuer)
         } catch {
-            let running = DiscoveryStepName.allCases.first { recorder.status($0) == .running } ?? .resolveDID
+            // The document's steps first: a guess still in flight when the document failed is not the cause.
+            let running =
+                [recorder, guessRecorder].lazy.compactMap { recorder in
+                    DiscoveryStepName.allCases.first { recorder.status($0) == .running }
+                }.first ?? .resolveDID
             throw DiscoveryError.transport(error, step: running, target: nil)
         }
     }

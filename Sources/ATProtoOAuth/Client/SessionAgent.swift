@@ -123,7 +123,7 @@ public struct SessionAgent: Sendable {
     /// needing a login (saved) and throws `.issuerChanged`. Without a resolver, the stored PDS.
     private func currentPDS(of session: inout Session) async throws -> URL {
         guard let issuerResolver else { return session.pds }
-        let current = try await issuerResolver.currentServers(for: session.did)
+        let current = try await issuerResolver.currentServers(for: session.did, likelyPDS: session.pds)
         guard current.issuer.originString == URL(string: session.issuer)?.originString else {
             let reason =
                 "\(session.did) is now served by \(current.issuer.absoluteString), not \(session.issuer); "

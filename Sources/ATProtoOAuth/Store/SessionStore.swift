@@ -88,6 +88,18 @@ public struct SessionStoreProblem: Sendable, CustomStringConvertible {
 /// that no longer serves the account. `Discovery` implements it.
 public protocol IssuerResolving: Sendable {
     func currentServers(for did: DID) async throws -> (pds: URL, issuer: URL)
+
+    /// The same, told which PDS the session last used, so an implementation may ask that PDS
+    /// for its metadata while it resolves the document (one round trip instead of two when the
+    /// account has not moved). The answer must still be fresh and must come from the document.
+    func currentServers(for did: DID, likelyPDS: URL) async throws -> (pds: URL, issuer: URL)
+}
+
+extension IssuerResolving {
+    /// Ignores the hint.
+    public func currentServers(for did: DID, likelyPDS: URL) async throws -> (pds: URL, issuer: URL) {
+        try await currentServers(for: did)
+    }
 }
 
 extension SessionStore {

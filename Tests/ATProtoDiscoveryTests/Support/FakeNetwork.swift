@@ -176,7 +176,7 @@ enum Fixture {
     }
 
     static func discovery(
-        _ transport: FakeTransport, _ resolver: FakeTXTResolver = FakeTXTResolver(txt()),
+        _ transport: any HTTPTransport, _ resolver: FakeTXTResolver = FakeTXTResolver(txt()),
         configuration: DiscoveryConfiguration = configuration(), cache: IdentityCache = IdentityCache(),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) -> Discovery {
