@@ -45,26 +45,7 @@ package enum FormEncoding {
     /// Decodes one component: `+` is space, `%XX` is a byte; invalid escapes stay literal and
     /// invalid UTF-8 is replaced, so hostile input never fails or crashes.
     package static func decodeComponent<S: StringProtocol>(_ component: S) -> String {
-        let bytes = Array(component.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "+") {
-                out.append(UInt8(ascii: " "))
-                index += 1
-            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
-                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
-            {
-                out.append(high << 4 | low)
-                index += 3
-            } else {
-                out.append(byte)
-                index += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        String(decoding: PercentDecoding.decode(Array(component.utf8)[...], plusIsSpace: true).bytes, as: UTF8.self)
     }
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {
@@ -74,14 +55,5 @@ package enum FormEncoding {
 
     private static func hexDigit(_ nibble: UInt8) -> String {
         String(UnicodeScalar(nibble < 10 ? 0x30 + nibble : 0x41 + nibble - 10))
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: return byte - 0x30
-        case 0x41...0x46: return byte - 0x41 + 10
-        case 0x61...0x66: return byte - 0x61 + 10
-        default: return nil
-        }
     }
 }

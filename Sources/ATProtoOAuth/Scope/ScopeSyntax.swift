@@ -60,23 +60,9 @@ struct ScopeSyntax {
     /// Strict percent-decoding: `%` must be followed by two hex digits and the result must
     /// be UTF-8. `+` stays a plus sign (MIME types such as `application/ld+json` need it).
     static func percentDecode(_ bytes: ArraySlice<UInt8>) throws(ScopeSyntaxError) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte == 0x25 {
-                guard index + 2 < bytes.endIndex,
-                    let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
-                else { throw ScopeSyntaxError("malformed percent-encoding") }
-                out.append(high << 4 | low)
-                index += 3
-            } else {
-                out.append(byte)
-                index += 1
-            }
-        }
-        guard let string = String(validating: out, as: UTF8.self) else {
+        let decoded = PercentDecoding.decode(bytes)
+        guard decoded.wellFormed else { throw ScopeSyntaxError("malformed percent-encoding") }
+        guard let string = String(validating: decoded.bytes, as: UTF8.self) else {
             throw ScopeSyntaxError("percent-encoding does not decode to UTF-8 text")
         }
         return string
@@ -105,15 +91,6 @@ struct ScopeSyntax {
             out += "?" + parameters.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&")
         }
         return out
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x41 + 10
-        case 0x61...0x66: byte - 0x61 + 10
-        default: nil
-        }
     }
 }
 
