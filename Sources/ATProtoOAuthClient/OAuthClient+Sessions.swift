@@ -44,16 +44,15 @@ extension OAuthClient {
         let targets: [DID]
         if let dids {
             targets = dids
+            // A session that cannot be read here gets a forced refresh, which reports why.
+            for did in dids { seen[did] = try? await store.load(did).accessToken }
         } else {
             let sessions = try await store.list().sessions
             targets = sessions.map(\.did)
             for session in sessions { seen[session.did] = session.accessToken }
         }
         return await forEachBounded(targets, shuffled: true, progress: progress) { [seen] did in
-            // A session that cannot be read here gets a forced refresh, which reports why.
-            var stale = seen[did]
-            if stale == nil { stale = try? await self.store.load(did).accessToken }
-            return try await self.agent.refresh(did, replacing: stale)
+            try await self.agent.refresh(did, replacing: seen[did])
         }
     }
 

@@ -17,6 +17,8 @@ public struct OAuthClientConfiguration: Sendable {
     public var lockTimeout: Duration
     /// At most this many refreshes run at once in ``OAuthClient/refreshAll(_:progress:)``.
     public var refreshConcurrency: Int
+    /// The default of ``refreshConcurrency``, which is also the CLI's `--jobs` default.
+    public static let defaultRefreshConcurrency = 4
     /// After a login, make the account the store's default (stores that have one,
     /// `DefaultAccountStore`), as `gh auth login` does.
     public var makeLoginDefault: Bool
@@ -27,7 +29,7 @@ public struct OAuthClientConfiguration: Sendable {
         discovery: DiscoveryConfiguration = DiscoveryConfiguration(
             plcDirectory: DiscoveryConfiguration.defaultPLCDirectory ?? URL(fileURLWithPath: "/")),
         lockTimeout: Duration = .seconds(30),
-        refreshConcurrency: Int = 4,
+        refreshConcurrency: Int = defaultRefreshConcurrency,
         makeLoginDefault: Bool = true
     ) {
         self.client = client

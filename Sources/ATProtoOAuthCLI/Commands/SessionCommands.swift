@@ -15,7 +15,8 @@ struct RefreshCommand: AsyncParsableCommand {
         completion: .accounts)
     var account: String?
     @Flag(help: "Refresh every account, --jobs at a time.") var all = false
-    @Option(help: "With --all: how many accounts to refresh at once (1–64).") var jobs: Int = 4
+    @Option(help: "With --all: how many accounts to refresh at once (1–64).") var jobs: Int = OAuthClientConfiguration
+        .defaultRefreshConcurrency
     @Flag(help: "Print the refreshed accounts as JSON.") var json = false
     @OptionGroup var accountOption: AccountOption
     @OptionGroup var options: GlobalOptions
@@ -121,7 +122,8 @@ struct LogoutCommand: AsyncParsableCommand {
         completion: .accounts)
     var account: String?
     @Flag(help: "Log every account out.") var all = false
-    @Option(help: "With --all: how many accounts to log out at once (1–64).") var jobs: Int = 4
+    @Option(help: "With --all: how many accounts to log out at once (1–64).") var jobs: Int = OAuthClientConfiguration
+        .defaultRefreshConcurrency
     @Flag(name: .customLong("keep-on-error"), help: "Keep the account if revocation fails.")
     var keepOnError = false
     @Flag(help: "Print {did, revoked, deleted} as JSON (--all: an array of them).") var json = false

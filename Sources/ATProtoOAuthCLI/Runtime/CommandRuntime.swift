@@ -52,11 +52,11 @@ struct CommandRuntime: Sendable {
     /// keeps the library's default.
     private init(options: GlobalOptions, jobs: Int?) throws {
         // Everything that can fail on bad flags first: an HTTP client, once made, must be shut down.
-        let store = try options.makeStore(concurrency: jobs ?? OAuthClientConfiguration().refreshConcurrency)
-        let resolver = try options.makeTXTResolver()
         var configuration = OAuthClientConfiguration(
             client: try options.loginClient(), scope: options.scope, discovery: try options.discoveryConfiguration())
         if let jobs { configuration.refreshConcurrency = jobs }
+        let resolver = try options.makeTXTResolver()
+        let store = try options.makeStore(concurrency: configuration.refreshConcurrency)
         // The HTTP client starts on the first request: the TUI and local commands often never
         // make one. Only a proxy or a CA file can make it fail: with a proxy set, or a CA file
         // that is missing, unreadable or holds no certificate, it is built now, so the usage
