@@ -24,29 +24,14 @@ enum DiscoveryBench {
     }
 
     static func run(runs: Int) async throws -> [Figure] {
-        let network = DevNetwork(configuration: DevNetworkConfiguration(latency: latency))
-        let info = try await network.start()
-        let transport: HTTPClientTransport
-        do {
-            transport = try HTTPClientTransport(configuration: .init(allowHTTPLoopback: true))
-        } catch {
-            await network.stop()
-            throw error
-        }
-        let outcome: Result<[Figure], any Error>
-        do {
+        try await withDevNetwork(DevNetworkConfiguration(latency: latency)) { network, info, transport in
             var figures: [Figure] = []
             for path in HandlePath.allCases {
                 progress("discovery (\(path.rawValue) path): \(runs) runs at \(latency) latency")
                 figures += try await measure(path, runs: runs, network: network, info: info, transport: transport)
             }
-            outcome = .success(figures)
-        } catch {
-            outcome = .failure(error)
+            return figures
         }
-        try? await transport.shutdown()
-        await network.stop()
-        return try outcome.get()
     }
 
     private static func measure(

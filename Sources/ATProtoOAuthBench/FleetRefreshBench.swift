@@ -66,37 +66,34 @@ enum FleetRefreshBench {
         let keyFile = work.appendingPathComponent("store.key").path
         let key = try StoreKey.writeNew(to: keyFile)
         let store = try PostgresSessionStore(configuration: PostgresStoreConfiguration(url: options.store), key: key)
-        let network = DevNetwork(
-            configuration: DevNetworkConfiguration(autoApprove: true, generatedAccounts: options.accounts))
-        let info = try await network.start()
-        let transport: HTTPClientTransport
+        let figures: [Figure]
         do {
-            transport = try HTTPClientTransport(configuration: .init(allowHTTPLoopback: true))
+            let network = DevNetworkConfiguration(autoApprove: true, generatedAccounts: options.accounts)
+            figures = try await withDevNetwork(network) { network, info, transport in
+                let existing = try await store.list().sessions.count
+                guard existing == 0 else {
+                    throw BenchError(
+                        "the store already holds \(existing) sessions; give fleet-refresh an empty database")
+                }
+                let outcome: Result<[Figure], any Error>
+                do {
+                    let client = try makeClient(info: info, transport: transport, store: store)
+                    try await logIn((0..<options.accounts).map { "user\($0).test" }, client: client)
+                    outcome = .success(
+                        try await measure(options, network: network, info: info, keyFile: keyFile, client: client))
+                } catch {
+                    outcome = .failure(error)
+                }
+                // Leave the database as it was found.
+                for session in (try? await store.list().sessions) ?? [] { try? await store.delete(session.did) }
+                return try outcome.get()
+            }
         } catch {
-            await network.stop()
             await store.shutdown()
             throw error
         }
-        let outcome: Result<[Figure], any Error>
-        do {
-            let existing = try await store.list().sessions.count
-            guard existing == 0 else {
-                throw BenchError("the store already holds \(existing) sessions; give fleet-refresh an empty database")
-            }
-            let client = try makeClient(info: info, transport: transport, store: store)
-            let handles = (0..<options.accounts).map { "user\($0).test" }
-            try await logIn(handles, client: client)
-            outcome = .success(
-                try await measure(options, network: network, info: info, keyFile: keyFile, client: client))
-        } catch {
-            outcome = .failure(error)
-        }
-        // Leave the database as it was found.
-        for session in (try? await store.list().sessions) ?? [] { try? await store.delete(session.did) }
-        try? await transport.shutdown()
-        await network.stop()
         await store.shutdown()
-        return try outcome.get()
+        return figures
     }
 
     private static func makeClient(
@@ -214,10 +211,19 @@ enum FleetRefreshBench {
     /// Transactions committed and rolled back so far in the store's database, as PostgreSQL
     /// counts them (psql's own query adds one).
     private static func databaseTransactions(_ url: String) throws -> Int {
+        // The password goes to psql through its environment, not its argument list (which any
+        // user of the machine can read in `ps`).
+        var components = URLComponents(string: url)
+        var environment = ProcessInfo.processInfo.environment
+        if let password = components?.password {
+            environment["PGPASSWORD"] = password
+            components?.password = nil
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.environment = environment
         process.arguments = [
-            "psql", url, "-XAtqc",
+            "psql", components?.string ?? url, "-XAtqc",
             "SELECT pg_stat_clear_snapshot(); SELECT xact_commit + xact_rollback FROM pg_stat_database "
                 + "WHERE datname = current_database()",
         ]

@@ -22,17 +22,8 @@ enum LoginBench {
             "atproto-oauth-bench-\(UUID().uuidString)", isDirectory: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try AccountStore(directory: directory)
-        let network = DevNetwork(configuration: DevNetworkConfiguration(autoApprove: true, latency: latency))
-        let info = try await network.start()
-        let transport: HTTPClientTransport
-        do {
-            transport = try HTTPClientTransport(configuration: .init(allowHTTPLoopback: true))
-        } catch {
-            await network.stop()
-            throw error
-        }
-        let outcome: Result<[Figure], any Error>
-        do {
+        return try await withDevNetwork(DevNetworkConfiguration(autoApprove: true, latency: latency)) {
+            network, info, transport in
             let context = try Context(network: network, info: info, transport: transport, store: store)
             progress("login: \(logins) full logins at \(latency) latency")
             let (loginFigures, did) = try await measureLogins(logins, context)
@@ -40,13 +31,8 @@ enum LoginBench {
             let warmFigures = try await measureWarmRelogin(context)
             progress("refresh: \(refreshes) refreshes at \(latency) latency, then at zero latency")
             let refreshFigures = try await measureRefreshes(refreshes, did: did, context)
-            outcome = .success(loginFigures + warmFigures + refreshFigures)
-        } catch {
-            outcome = .failure(error)
+            return loginFigures + warmFigures + refreshFigures
         }
-        try? await transport.shutdown()
-        await network.stop()
-        return try outcome.get()
     }
 
     /// What every measurement shares.
