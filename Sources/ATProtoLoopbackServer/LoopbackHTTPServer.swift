@@ -27,11 +27,19 @@ package struct LoopbackHTTPResponse: Sendable {
     package var status: Int
     package var headers: [(name: String, value: String)]
     package var body: Data
+    /// Called once the answer has been written to the connection — or could not be, because
+    /// the connection was gone. A login acts on its callback only then, so that a process
+    /// exiting soon after (a token request that failed) cannot cut the browser's page off.
+    package var written: (@Sendable () -> Void)?
 
-    package init(status: Int, headers: [(name: String, value: String)] = [], body: Data = Data()) {
+    package init(
+        status: Int, headers: [(name: String, value: String)] = [], body: Data = Data(),
+        written: (@Sendable () -> Void)? = nil
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.written = written
     }
 }
 
@@ -177,7 +185,10 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
     private func write(
         _ response: LoopbackHTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext
     ) {
-        guard context.channel.isActive else { return }
+        guard context.channel.isActive else {
+            response.written?()
+            return
+        }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
@@ -189,9 +200,10 @@ private final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         let done = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
-        if !keepAlive {
-            let channel = context.channel
-            done.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        let channel = context.channel
+        done.futureResult.whenComplete { _ in
+            response.written?()
+            if !keepAlive { channel.close(promise: nil) }
         }
     }
 }

@@ -25,6 +25,12 @@ public actor LoopbackListener {
         /// Not this login's callback (no or another `state`), for this reason: a 400 page; not
         /// delivered, the wait goes on.
         case ignore(String)
+
+        /// Whether the callback ends the wait.
+        var delivers: Bool {
+            if case .ignore = self { return false }
+            return true
+        }
     }
 
     /// Where the delivered callback came from.
@@ -38,7 +44,11 @@ public actor LoopbackListener {
     private let requestedPort: UInt16
     private let path: String
     private var server: LoopbackHTTPServer?
+    /// The callback judged this login's (accepted or refused): no other is judged after it.
     private var delivered: Callback?
+    /// ``delivered``, once the browser has its page (at once for a pasted one): what
+    /// ``waitForCallback(timeout:)`` returns.
+    private var handedOver: Callback?
     /// Where ``delivered`` came from, once a callback has been delivered.
     public private(set) var deliveredSource: Source?
     private var judge: (@Sendable (Callback) -> Verdict)?
@@ -69,7 +79,11 @@ public actor LoopbackListener {
                 }
                 let query = FormEncoding.decode(request.query ?? "")
                 guard let self else { return Self.page(.ignore("the login has ended")) }
-                return Self.page(await self.receive(query, from: .listener, judge: judge))
+                let verdict = await self.receive(query, from: .listener, judge: judge)
+                var page = Self.page(verdict)
+                // The login goes on once the page is written: see `LoopbackHTTPResponse.written`.
+                if verdict.delivers { page.written = { Task { await self.handOver() } } }
+                return page
             }
         } catch {
             throw LoginError(
@@ -85,7 +99,7 @@ public actor LoopbackListener {
 
     /// Waits for the one callback, or throws after `timeout` or on cancellation.
     public func waitForCallback(timeout: Duration) async throws -> Callback {
-        if let delivered { return delivered }
+        if let handedOver { return handedOver }
         let timer = Task { [weak self] in
             try await Task.sleep(for: timeout)
             await self?.timeOut(after: timeout)
@@ -93,8 +107,8 @@ public actor LoopbackListener {
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                if let delivered {
-                    continuation.resume(returning: delivered)
+                if let handedOver {
+                    continuation.resume(returning: handedOver)
                 } else {
                     waiter = continuation
                 }
@@ -134,18 +148,30 @@ public actor LoopbackListener {
             return .ignore("this login already received its callback, and its state is single-use (R18)")
         }
         let verdict = judge(callback)
-        if case .ignore = verdict {
+        guard verdict.delivers else {
             if source == .listener { ignored += 1 }
             return verdict
         }
         delivered = callback
         deliveredSource = source
-        waiter?.resume(returning: callback)
-        waiter = nil
+        if source == .pasted { handOver() }
         return verdict
     }
 
+    /// Ends the wait with the delivered callback.
+    private func handOver() {
+        guard let delivered, handedOver == nil else { return }
+        handedOver = delivered
+        waiter?.resume(returning: delivered)
+        waiter = nil
+    }
+
     private func timeOut(after timeout: Duration) {
+        // A callback arrived but its page is still being written: the browser did return.
+        if delivered != nil {
+            handOver()
+            return
+        }
         let strays =
             ignored == 0
             ? "" : "; \(ignored) request(s) to the callback without this login's state were ignored (R18)"

@@ -134,6 +134,37 @@ struct LoopbackListenerTests {
         }
     }
 
+    @Test("A callback is handed over once its page is written, and also when the browser hung up before that")
+    func callbackFromABrowserThatHungUp() async throws {
+        try await withListener { listener, redirectURI, _ in
+            let (wait, _) = waiting(listener)
+            let port = try #require(redirectURI.port)
+            let query = FormEncoding.encode([("state", Self.state), ("iss", Self.issuer), ("code", "c1")])
+            try Self.sendAndHangUp("GET /callback?\(query) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", port: port)
+            let delivered = try await wait.value
+            #expect(delivered.first { $0.0 == "code" }?.1 == "c1")
+        }
+    }
+
+    /// Sends `request` on a new connection to 127.0.0.1:`port` and closes it without reading.
+    private static func sendAndHangUp(_ request: String, port: Int) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(connected == 0)
+        let bytes = Array(request.utf8)
+        try #require(send(fd, bytes, bytes.count, 0) == bytes.count)
+    }
+
     @Test("R18: a login that times out after ignoring strays says so")
     func timeoutCountsIgnoredRequests() async throws {
         try await withListener { listener, redirectURI, transport in
