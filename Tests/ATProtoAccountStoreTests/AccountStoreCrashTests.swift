@@ -45,15 +45,22 @@ struct AccountStoreCrashTests {
             var environment = ProcessInfo.processInfo.environment
             environment[Self.helperVariable] = store.directory.path
             child.environment = environment
-            child.standardOutput = FileHandle.nullDevice
-            child.standardError = FileHandle.nullDevice
+            // The child's report, shown if it stops by itself (it should only ever be killed).
+            let report = temporary.root.appendingPathComponent("child-\(round).log")
+            _ = FileManager.default.createFile(atPath: report.path, contents: nil)
+            let reportHandle = try FileHandle(forWritingTo: report)
+            defer { try? reportHandle.close() }
+            child.standardOutput = reportHandle
+            child.standardError = reportHandle
             let exited = try AccountStoreLockTests.start(child)
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(30)
             while !FileManager.default.fileExists(atPath: ready.path), child.isRunning, clock.now < deadline {
                 try await Task.sleep(for: .milliseconds(5))
             }
-            #expect(child.isRunning, "round \(round): the writer must still be writing when killed")
+            #expect(
+                child.isRunning,
+                "round \(round): the writer must still be writing when killed; it said: \(Self.tail(of: report))")
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...40)))
             kill(child.processIdentifier, SIGKILL)
             _ = await exited.value
@@ -76,6 +83,11 @@ struct AccountStoreCrashTests {
         }
     }
 
+    private static func tail(of file: URL) -> String {
+        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+        return String(text.suffix(2000))
+    }
+
     /// The child side: saves the three accounts over and over (half of them inside `withLock`,
     /// like a refresh) until killed. Disabled unless started by `survivesKillNine`.
     @Test("crash helper (runs only as the child of the kill -9 test)", .enabled(if: isChild))
@@ -86,8 +98,11 @@ struct AccountStoreCrashTests {
         let sessions = try Self.dids.map { try SessionFactory.make(did: $0, handle: nil) }
         var counter = 0
         let clock = ContinuousClock()
-        let stop = clock.now + .seconds(30)  // never outlive a parent that failed to kill us
-        while clock.now < stop {
+        // Written until killed, however long a loaded machine keeps the parent from doing so;
+        // never outliving the parent (then reparented) nor, as a last resort, ten minutes.
+        let parent = getppid()
+        let stop = clock.now + .seconds(600)
+        while getppid() == parent, clock.now < stop {
             for var session in sessions {
                 counter += 1
                 session.accessToken = "token-\(counter)-" + String(repeating: "z", count: counter % 997)
