@@ -200,7 +200,7 @@ enum FleetRefreshBench {
                     + "process's schema check and list"),
             Figure(
                 "fleet.http_requests_per_refresh", Double(log.total) / Double(refreshes), "requests/refresh",
-                note: "R21 re-check (PLC document, resource metadata) + token request"),
+                note: "R21 re-check (PLC document and resource metadata, side by side) + token request"),
             Figure(
                 "fleet.replays", Double(replays), "replayed refresh tokens", target: "0", pass: replays == 0,
                 note: "R24 replays the dev network saw; afterwards \(again.count - dead) of \(again.count) "

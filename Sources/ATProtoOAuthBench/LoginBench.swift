@@ -162,7 +162,8 @@ enum LoginBench {
                     + "max \(Figure.format(slow.requests.max))"),
             Figure(
                 "refresh.with_issuer_check.wall", withCheck.wall, "ms",
-                note: "as the CLI runs it (R21: DID resolved afresh before the token is spent), \(latencyText)"),
+                note: "as the CLI runs it (R21: DID resolved afresh before the token is spent), \(latencyText): "
+                    + "2 round trips, the PLC document and the stored PDS's metadata side by side, then the token"),
             Figure(
                 "refresh.with_issuer_check.requests", withCheck.requests, "requests/refresh",
                 note: "first refresh \(firstChecked); every refresh re-resolves the DID (PLC + resource metadata)"),
