@@ -71,6 +71,11 @@ struct DevServerCommand: AsyncParsableCommand {
     @Option(help: "Never answer this share of HTTP requests (0–1), at random (soak tests).")
     var hangRate: Double = 0
 
+    @Option(
+        name: .customLong("hang-path"),
+        help: "Never answer requests whose path starts with this, e.g. /did: or /oauth/token.")
+    var hangingPaths: [String] = []
+
     func validate() throws {
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more") }
         guard accessTtl > 0 else { throw ValidationError("--access-ttl must be at least 1 second") }
@@ -93,7 +98,7 @@ struct DevServerCommand: AsyncParsableCommand {
                 basePort: port, autoApprove: autoApprove, latency: .milliseconds(latencyMs),
                 accessTokenLifetime: .seconds(accessTtl), nonceLifetime: .seconds(nonceTtl),
                 clientMetadataFetcher: fetcher, tls: tls, generatedAccounts: generatedAccounts,
-                randomFailureRate: failRate, randomHangRate: hangRate),
+                randomFailureRate: failRate, randomHangRate: hangRate, hangingPaths: hangingPaths),
             logger: DevNetwork.standardErrorLogger())
         let signals = SignalWaiter(signals: [SIGINT, SIGTERM])
         let info: DevNetworkInfo

@@ -69,6 +69,40 @@ extension EndToEnd {
             }
         }
 
+        /// One step of bob's production-mode login that the dev network is told never to answer.
+        struct HangingStep: Sendable, CustomTestStringConvertible {
+            var path: String
+            var step: String
+            var exitCode: Int32
+            var testDescription: String { "\(step) (\(path))" }
+        }
+
+        static let hangingSteps = [
+            HangingStep(path: "/.well-known/atproto-did", step: "resolve-handle", exitCode: 3),
+            HangingStep(path: "/did:", step: "resolve-did", exitCode: 3),
+            HangingStep(path: "/.well-known/oauth-protected-resource", step: "resource-metadata", exitCode: 3),
+            HangingStep(
+                path: "/.well-known/oauth-authorization-server", step: "authorization-server-metadata", exitCode: 3),
+            HangingStep(path: "/oauth/par", step: "par", exitCode: 7),
+            HangingStep(path: "/oauth/token", step: "token", exitCode: 7),
+        ]
+
+        @Test(
+            "A time-out forced at each step of a TLS login through the proxy is a typed error naming the step, never a crash; nothing stored",
+            arguments: hangingSteps)
+        func timeoutAtEachStep(_ hanging: HangingStep) async throws {
+            try await withHarness(["--tls", "--auto-approve", "--hang-path", hanging.path]) { cli in
+                let bob = try #require(cli.server.info.accounts.first { $0.handle.hasPrefix("bob.") })
+                let login = try await cli.production(
+                    ["login", bob.handle, "--timeout", "3", "--callback-timeout", "20"], browser: .follow)
+                #expect(!login.signalled, "the login crashed:\n\(login)")
+                #expect(login.exitCode == hanging.exitCode, "\(login)\nbrowser log:\n\(cli.home.browserLogText)")
+                #expect(login.stderr.contains("error: \(hanging.step)"), "\(login)")
+                #expect(login.stderr.contains("no complete response within 3s"), "\(login)")
+                #expect(cli.accountFiles().isEmpty, "\(login)")
+            }
+        }
+
         // Without the proxy the client would ask the machine's DNS for the real
         // devnet.atproto-oauth.dev names; the tests never send traffic beyond loopback, so that
         // case is left out.

@@ -47,6 +47,9 @@ public struct DevNetworkConfiguration: Sendable {
     public var randomFailureRate: Double
     /// The share of requests (0…1) never answered at random (the client's time-out must fire).
     public var randomHangRate: Double
+    /// Requests whose path starts with one of these are never answered: a time-out forced at
+    /// one chosen step (`/did:` the DID document, `/oauth/token` the token request, …).
+    public var hangingPaths: [String]
 
     public init(
         basePort: UInt16 = 0,
@@ -63,7 +66,8 @@ public struct DevNetworkConfiguration: Sendable {
         tls: Bool = false,
         generatedAccounts: Int = 0,
         randomFailureRate: Double = 0,
-        randomHangRate: Double = 0
+        randomHangRate: Double = 0,
+        hangingPaths: [String] = []
     ) {
         self.basePort = basePort
         self.autoApprove = autoApprove
@@ -80,6 +84,7 @@ public struct DevNetworkConfiguration: Sendable {
         self.generatedAccounts = generatedAccounts
         self.randomFailureRate = min(max(randomFailureRate, 0), 1)
         self.randomHangRate = min(max(randomHangRate, 0), 1)
+        self.hangingPaths = hangingPaths
     }
 }
 

@@ -11,7 +11,7 @@ struct DevHTTPHandler: Sendable {
     func handle(_ request: LoopbackHTTPRequest) async -> LoopbackHTTPResponse {
         let devRequest = Self.devRequest(from: request)
         let response: DevResponse
-        switch await state.takeFailure() {
+        switch await state.takeFailure(path: devRequest.path) {
         case .hang?:
             // Hold the connection until the client gives up or the network stops.
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(1)) }

@@ -50,8 +50,9 @@ actor DevState {
     func requestLog() -> [DevRequestLogEntry] { log }
     func clearRequestLog() { log.removeAll() }
 
-    /// Takes one injected failure, if any are pending.
-    func takeFailure() -> DevFailureMode? {
+    /// Takes one injected failure for a request to `path`, if any apply.
+    func takeFailure(path: String) -> DevFailureMode? {
+        if configuration.hangingPaths.contains(where: { path.hasPrefix($0) }) { return .hang }
         guard failures.count > 0 else {
             // The random knobs (soak tests): hangs first, then 500s, from one draw.
             let draw = Double.random(in: 0..<1)
