@@ -17,7 +17,7 @@ struct DevNetworkDiscoveryTests {
         let network = DevNetwork(configuration: DevNetworkConfiguration(latency: latency))
         let info = try await network.start()
         let transport = try HTTPClientTransport(
-            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(5), timeout: .seconds(5)))
+            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(60), timeout: .seconds(60)))
         let outcome: Result<T, any Error>
         do {
             let discovery = Discovery(

@@ -71,7 +71,7 @@ struct AuthorizeCallbackTests {
         let network = DevNetwork(configuration: DevNetworkConfiguration())
         let info = try await network.start()
         let transport = try HTTPClientTransport(
-            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(5), timeout: .seconds(5)))
+            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(60), timeout: .seconds(60)))
         let outcome: Result<Void, any Error>
         do {
             let store = InMemorySessionStore()

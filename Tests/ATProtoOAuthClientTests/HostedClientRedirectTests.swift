@@ -44,7 +44,7 @@ struct HostedClientRedirectTests {
                 clientMetadataFetcher: DocumentServing(document: document, base: nil)))
         let info = try await network.start()
         let transport = try HTTPClientTransport(
-            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(5), timeout: .seconds(5)))
+            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(60), timeout: .seconds(60)))
         let outcome: Result<Void, any Error>
         do {
             let client = OAuthClient(

@@ -21,7 +21,7 @@ struct LoopbackListenerTests {
             LoginFlow.judge(query, expectedState: Self.state, expectedIssuer: Self.issuer)
         }
         let transport = try HTTPClientTransport(
-            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(5), timeout: .seconds(5)))
+            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(60), timeout: .seconds(60)))
         let outcome: Result<Void, any Error>
         do {
             outcome = .success(try await body(listener, redirectURI, transport))

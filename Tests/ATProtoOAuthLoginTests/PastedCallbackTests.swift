@@ -76,7 +76,7 @@ struct PastedCallbackTests {
 
         // One callback only: after a paste, the browser's own request is answered 400.
         let transport = try HTTPClientTransport(
-            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(5), timeout: .seconds(5)))
+            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(60), timeout: .seconds(60)))
         let late = try await transport.send(
             HTTPRequest(method: "GET", url: try #require(URL(string: redirectURI.absoluteString + "?" + real))))
         try await transport.shutdown()
@@ -106,7 +106,7 @@ struct PastedCallbackTests {
         let network = DevNetwork(configuration: DevNetworkConfiguration())
         let info = try await network.start()
         let transport = try HTTPClientTransport(
-            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(5), timeout: .seconds(5)))
+            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(60), timeout: .seconds(60)))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "atproto-paste-tests-\(UUID().uuidString)", isDirectory: true)
         let outcome: Result<Void, any Error>
