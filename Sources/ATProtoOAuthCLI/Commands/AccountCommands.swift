@@ -18,7 +18,7 @@ struct AccountsCommand: AsyncParsableCommand {
             let now = Date()
             let reports = listing.reports(defaultDID: defaultDID, now: now)
             if json {
-                try Terminal.printJSON(AccountsDocument(accounts: reports, problems: listing.problemReports))
+                Terminal.output(AccountsDocument(accounts: reports, problems: listing.problemReports).prettyJSON())
                 return
             }
             if reports.isEmpty && listing.problems.isEmpty {

@@ -15,10 +15,15 @@ enum Terminal {
 
     /// One JSON document on stdout: sorted keys, ISO-8601 dates, no escaped slashes.
     static func printJSON(_ value: some Encodable) throws {
+        output(try jsonText(value))
+    }
+
+    /// The text ``printJSON(_:)`` prints.
+    static func jsonText(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        output(String(decoding: try encoder.encode(value), as: UTF8.self))
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func milliseconds(since start: ContinuousClock.Instant) -> Int {
