@@ -5,7 +5,7 @@ import Foundation
 /// Why not `JSONEncoder`: JWS signing inputs and RFC 7638 thumbprints must be byte-exact and
 /// reproducible: no whitespace, members sorted, integers written without a fraction (`iat`
 /// must be a JSON integer, and Foundation's encoding of a `Double` is not pinned).
-enum CompactJSON {
+package enum CompactJSON {
     /// The largest integer a JSON number carries exactly in a Double (2^53).
     static let maxExactInteger: Double = 9_007_199_254_740_992
 
@@ -70,7 +70,9 @@ enum CompactJSON {
         return "\(number)"
     }
 
-    private static func writeString(_ text: String, into out: inout String) {
+    /// Writes `text` as a JSON string literal, escaped exactly as Foundation's JSONEncoder
+    /// escapes it without `\/` (also what `accounts --json` writes directly).
+    package static func writeString(_ text: String, into out: inout String) {
         out += "\""
         // Nothing to escape (the usual case: URLs, base64url, methods): copied as it is.
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {

@@ -1,3 +1,4 @@
+import ATProtoOAuth
 import Foundation
 
 extension AccountsDocument {
@@ -22,28 +23,11 @@ extension AccountsDocument {
         return out
     }
 
-    /// A JSON string as JSONEncoder writes it without escaping slashes: `"` and `\` escaped,
-    /// control characters as `\b \f \n \r \t` or `\u00XX`, everything else as it is.
+    /// A JSON string literal, escaped as JSONEncoder escapes it.
     static func quoted(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
-        else { return "\"" + text + "\"" }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16, uppercase: false)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        CompactJSON.writeString(text, into: &out)
+        return out
     }
 }
 
