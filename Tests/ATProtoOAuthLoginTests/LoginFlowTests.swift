@@ -93,7 +93,7 @@ struct LoginFlowTests {
         let network = DevNetwork(configuration: DevNetworkConfiguration())
         let info = try await network.start()
         let transport = try HTTPClientTransport(
-            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(5), timeout: .seconds(2)))
+            configuration: .init(allowHTTPLoopback: true, connectTimeout: .seconds(60), timeout: .seconds(60)))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "atproto-login-tests-\(UUID().uuidString)", isDirectory: true)
         let outcome: Result<Void, any Error>
@@ -271,16 +271,29 @@ struct LoginFlowTests {
     @Test("Errors keep their cause: a token request that times out is LoginError(.token) over the transport's timeout")
     func tokenTimeoutKeepsTransportError() async throws {
         try await withWorld { world in
-            let flow = world.flow { url in
+            // Only the token request has a short time-out: a loaded machine may be slow, never hung.
+            let short = try HTTPClientTransport(configuration: .init(allowHTTPLoopback: true, timeout: .seconds(2)))
+            let flow = world.flow(transport: TokenRoutingTransport(base: world.transport, token: short)) { url in
                 let real = try await world.approve(url)
                 await world.network.failNextRequests(1, mode: .hang)
                 try await world.get(real)
             }
             let error = await #expect(throws: LoginError.self) { try await world.login("alice.test", flow: flow) }
+            try await short.shutdown()
             #expect(error?.code == .token && error?.step == "token")
             let cause = error?.underlying as? ATProtoHTTPError
             #expect(cause?.code == .timeout, "\(String(describing: error?.underlying))")
             #expect(world.store.loadAll().sessions.isEmpty)
+        }
+    }
+
+    /// Sends token requests through `token`, everything else through `base`.
+    struct TokenRoutingTransport: HTTPTransport {
+        let base: any HTTPTransport
+        let token: any HTTPTransport
+
+        func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+            try await (request.url.path == "/oauth/token" ? token : base).send(request)
         }
     }
 
