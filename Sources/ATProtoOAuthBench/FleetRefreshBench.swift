@@ -68,8 +68,8 @@ enum FleetRefreshBench {
         let store = try PostgresSessionStore(configuration: PostgresStoreConfiguration(url: options.store), key: key)
         let figures: [Figure]
         do {
-            let network = DevNetworkConfiguration(autoApprove: true, generatedAccounts: options.accounts)
-            figures = try await withDevNetwork(network) { network, info, transport in
+            let configuration = DevNetworkConfiguration(autoApprove: true, generatedAccounts: options.accounts)
+            figures = try await withDevNetwork(configuration) { network, info, transport in
                 let existing = try await store.list().sessions.count
                 guard existing == 0 else {
                     throw BenchError(
